@@ -1,0 +1,1 @@
+"""People registry: one register of persons that every module refers to."""

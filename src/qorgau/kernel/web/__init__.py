@@ -1,0 +1,1 @@
+"""The web shell: templates, static files, authentication dependencies, problem+json errors."""
