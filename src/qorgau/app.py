@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_error_handlers(app)
 
     from qorgau.kernel import api as kernel_api
+    from qorgau.kernel.audit.web import routes as audit_pages
     from qorgau.kernel.people import api as people_api
     from qorgau.kernel.people.web import routes as people_pages
     from qorgau.kernel.web import routes as shell
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(kernel_api.router, prefix=API_PREFIX)
     app.include_router(people_api.router, prefix=API_PREFIX)
     app.include_router(people_pages.router)
+    app.include_router(audit_pages.router)
     static_root = Path(__file__).parent / "kernel" / "web" / "static"
     app.mount("/static/qorgau", StaticFiles(directory=static_root), name="static-qorgau")
     app.mount("/static/leaflet", StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="static-leaflet")

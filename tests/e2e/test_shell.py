@@ -49,10 +49,19 @@ def test_investigator_adds_a_person_in_kazakh_and_finds_them_in_latin(server: An
     page.close()
 
 
-def test_keyboard_alone_reaches_the_sign_in_button(server: Any, browser: Any) -> None:
+def test_keyboard_alone_signs_in_and_reaches_the_navigation(server: Any, browser: Any) -> None:
     page = browser.new_page()
     page.goto(f"{server.url}/login")
+    assert page.evaluate("document.activeElement.id") == "username"  # autofocus
+    page.keyboard.type("investigator")
     page.keyboard.press("Tab")
-    focused = page.evaluate("document.activeElement.textContent")
-    assert focused  # the skip link comes first
+    assert page.evaluate("document.activeElement.id") == "password"
+    page.keyboard.type(ADMIN_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{server.url}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"  # skip link comes first
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('nav') !== null")
     page.close()

@@ -125,6 +125,8 @@ def authenticate(
             username[:64],
             details={"address": client.address},
         )
+        # The failure must stay on record although the caller's transaction is about to fail.
+        session.commit()
         raise InvalidCredentials("wrong user name or password")
     limiter.succeeded(*keys)
     if _hasher.check_needs_rehash(user.password_hash):

@@ -18,7 +18,12 @@ from qorgau.kernel.auth.domain import Principal
 from qorgau.kernel.auth.domain.permissions import PEOPLE_READ, PEOPLE_WRITE
 from qorgau.kernel.auth.scopes import check_permission
 from qorgau.kernel.people.domain.model import PersonInput, check_person
-from qorgau.kernel.people.domain.transliteration import canonical_latin, name_search_keys, name_similarity
+from qorgau.kernel.people.domain.transliteration import (
+    canonical_latin,
+    name_query_key_sets,
+    name_search_keys,
+    name_similarity,
+)
 from qorgau.kernel.people.store import DocumentRow, PeopleRepository, PersonRow
 
 
@@ -104,10 +109,9 @@ def search_people(
     repository = PeopleRepository(session)
     text = " ".join((query or "").split())
     if text:
-        keys = name_search_keys(text)
         hits = [
             SearchHit(row, max(name_similarity(text, row.name), name_similarity(text, row.latin_name)))
-            for row in repository.candidates(keys)
+            for row in repository.candidates(name_query_key_sets(text))
         ]
         hits.sort(key=lambda hit: (-hit.score, hit.person.latin_name))
         hits = hits[offset : offset + limit]

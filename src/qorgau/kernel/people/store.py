@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -74,18 +74,15 @@ class PeopleRepository:
     def get(self, person_id: str) -> PersonRow | None:
         return self.session.get(PersonRow, person_id)
 
-    def candidates(self, keys: set[str], limit: int = 500) -> list[PersonRow]:
-        """People having every one of ``keys`` (each query token must be matched)."""
-        if not keys:
+    def candidates(self, token_key_sets: Sequence[Iterable[str]], limit: int = 500) -> list[PersonRow]:
+        """People matching every query token: for each token, at least one of its keys."""
+        sets = [sorted(set(keys)) for keys in token_key_sets if keys]
+        if not sets:
             return []
-        matched = (
-            select(NameKeyRow.person_id)
-            .where(NameKeyRow.key.in_(sorted(keys)))
-            .group_by(NameKeyRow.person_id)
-            .having(func.count(func.distinct(NameKeyRow.key)) >= len(keys))
-            .limit(limit)
-        )
-        return list(self.session.scalars(select(PersonRow).where(PersonRow.id.in_(matched))))
+        query = select(PersonRow)
+        for keys in sets[:8]:
+            query = query.where(PersonRow.id.in_(select(NameKeyRow.person_id).where(NameKeyRow.key.in_(keys))))
+        return list(self.session.scalars(query.limit(limit)))
 
     def list(self, limit: int = 100, offset: int = 0) -> list[PersonRow]:
         query = select(PersonRow).order_by(PersonRow.latin_name, PersonRow.id).limit(limit).offset(offset)

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qorgau.kernel.auth.scopes import Forbidden
-from qorgau.kernel.auth.service import RateLimited
+from qorgau.kernel.auth.service import InvalidCredentials, RateLimited
 from qorgau.kernel.web.deps import CsrfFailure, NotAuthenticated
 
 PROBLEM = "application/problem+json"
@@ -70,6 +70,10 @@ def install_error_handlers(app: FastAPI) -> None:
         response = problem(429, "Too many attempts", str(exc))
         response.headers["Retry-After"] = str(int(exc.retry_after) + 1)
         return response
+
+    @app.exception_handler(InvalidCredentials)
+    async def _invalid_credentials(request: Request, exc: InvalidCredentials) -> Response:
+        return problem(401, "Not authenticated", "wrong user name or password")
 
     @app.exception_handler(LookupError)
     async def _not_found(request: Request, exc: LookupError) -> Response:

@@ -1,0 +1,91 @@
+"""The electronic criminal case (module ``cases``).
+
+Registration in a register modelled on the ERDR, the forms of pre-trial proceedings and whether
+each is open (with reasons citing the dated law in ru, kk and en), time limits, procedural
+agreements and their lifecycle, and a tamper-evident case file: an RFC 9162 Merkle log per case
+with signed checkpoints, exported as a bundle that verifies without the database.
+
+The names below are the module's public surface; other modules import only these.
+"""
+
+from qorgau.cases.domain.agreements import (
+    AgreementAssessment,
+    AgreementKind,
+    AgreementProcess,
+    AgreementState,
+    assess_agreements,
+)
+from qorgau.cases.domain.assessment import Assessment, assess, assess_document
+from qorgau.cases.domain.bundle import Problem, VerifyResult, build_bundle, verify_bundle
+from qorgau.cases.domain.categories import Intent, OffenceCategory, Sanction, derive_category
+from qorgau.cases.domain.checkpoint import Checkpoint, Keyring, NoteSigner, VerifierKey, open_checkpoint
+from qorgau.cases.domain.deadlines import DeadlineStatus, Extension, Suspension, Term, compute_deadline
+from qorgau.cases.domain.erdr import ErdrNumber
+from qorgau.cases.domain.errors import (
+    BundleError,
+    CasesError,
+    CheckpointError,
+    DeadlineError,
+    ErdrNumberError,
+    IllegalAgreementTransition,
+    InvalidCaseInput,
+    MerkleError,
+)
+from qorgau.cases.domain.facts import CaseFacts, Immunity, Offence, Person, Role, parse_case_facts
+from qorgau.cases.domain.forms import FormAssessment, ProceedingForm, assess_forms
+from qorgau.cases.domain.law import CasesLaw
+from qorgau.cases.domain.merkle import CompactRange, MerkleTree, verify_consistency, verify_inclusion
+from qorgau.cases.rules import load_law
+
+__all__ = [
+    "AgreementAssessment",
+    "AgreementKind",
+    "AgreementProcess",
+    "AgreementState",
+    "Assessment",
+    "BundleError",
+    "CaseFacts",
+    "CasesError",
+    "CasesLaw",
+    "Checkpoint",
+    "CheckpointError",
+    "CompactRange",
+    "DeadlineError",
+    "DeadlineStatus",
+    "ErdrNumber",
+    "ErdrNumberError",
+    "Extension",
+    "FormAssessment",
+    "IllegalAgreementTransition",
+    "Immunity",
+    "Intent",
+    "InvalidCaseInput",
+    "Keyring",
+    "MerkleError",
+    "MerkleTree",
+    "NoteSigner",
+    "Offence",
+    "OffenceCategory",
+    "Person",
+    "Problem",
+    "ProceedingForm",
+    "Role",
+    "Sanction",
+    "Suspension",
+    "Term",
+    "VerifierKey",
+    "VerifyResult",
+    "assess",
+    "assess_agreements",
+    "assess_document",
+    "assess_forms",
+    "build_bundle",
+    "compute_deadline",
+    "derive_category",
+    "load_law",
+    "open_checkpoint",
+    "parse_case_facts",
+    "verify_bundle",
+    "verify_consistency",
+    "verify_inclusion",
+]

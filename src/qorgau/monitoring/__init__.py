@@ -1,0 +1,1 @@
+"""Remote monitoring: the monitoring center for court-ordered electronic monitoring."""

@@ -1,0 +1,1 @@
+"""Pure monitoring logic: device protocols, geometry and rules; no I/O."""
