@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export QORGAU_DATA_DIR ?= ./var
 
-.PHONY: run test lint types unit bench lock chromium clean serve
+.PHONY: run test lint types unit bench bench-quick lock chromium clean serve
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -46,6 +46,9 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
 
 lock:
 	$(BIN)/python -m pip install --quiet uv

@@ -13,6 +13,7 @@ Every module that applies law builds on these few types (in the manner of OpenFi
 """
 
 from qorgau.kernel.law.model import (
+    LANGUAGES,
     Citation,
     Decision,
     LawError,
@@ -22,9 +23,11 @@ from qorgau.kernel.law.model import (
     ParameterValue,
     Reason,
     load_parameters,
+    load_yaml,
 )
 
 __all__ = [
+    "LANGUAGES",
     "Citation",
     "Decision",
     "LawError",
@@ -34,4 +37,5 @@ __all__ = [
     "ParameterValue",
     "Reason",
     "load_parameters",
+    "load_yaml",
 ]

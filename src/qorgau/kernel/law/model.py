@@ -45,8 +45,21 @@ class LocalizedText:
         return {"ru": self.ru, "kk": self.kk}.get(language, self.en)
 
     def format(self, **values: Any) -> LocalizedText:
-        """Fill ``{placeholders}`` in all three texts."""
-        return LocalizedText(self.ru.format(**values), self.kk.format(**values), self.en.format(**values))
+        """Fill ``{placeholders}`` in all three texts; a :class:`LocalizedText` value fills each
+        language with its own wording (a status name, a regime), any other value is used as is.
+
+        >>> LocalizedText("{n} дн.", "{n} күн", "{n} days").format(n=5).kk
+        '5 күн'
+        >>> LocalizedText("статус: {s}", "мәртебе: {s}", "status: {s}").format(
+        ...     s=LocalizedText("беженец", "босқын", "refugee")).ru
+        'статус: беженец'
+        """
+
+        def fill(language: str, template: str) -> str:
+            resolved = {k: v.get(language) if isinstance(v, LocalizedText) else v for k, v in values.items()}
+            return template.format(**resolved)
+
+        return LocalizedText(fill("ru", self.ru), fill("kk", self.kk), fill("en", self.en))
 
     def to_dict(self) -> dict[str, str]:
         return {"ru": self.ru, "kk": self.kk, "en": self.en}
@@ -249,14 +262,13 @@ def load_parameters(path: Path | str) -> ParameterSet:
               citation: {code: UPK RK, article: "191", verified: false, source: ...}
     """
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise LawError(f"{path}: not valid YAML: {exc}") from exc
+    raw = load_yaml(path)
     if not isinstance(raw, Mapping):
         raise LawError(f"{path}: expected a mapping of parameter names")
     parameters: dict[str, Parameter] = {}
     for name, spec in raw.items():
+        if str(name).startswith("x-"):
+            continue  # shared YAML anchors, not parameters
         where = f"{path.name}:{name}"
         if not isinstance(spec, Mapping) or not isinstance(spec.get("values"), Mapping):
             raise LawError(f"{where}: needs 'values' keyed by effective date")
@@ -278,6 +290,37 @@ def load_parameters(path: Path | str) -> ParameterSet:
             values=tuple(values),
         )
     return ParameterSet(parameters)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys: PyYAML would silently keep the last one, so an
+    expectation or a dated value written twice would test or apply nothing."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # keys merged from an anchor may be overridden: that is what merging is for
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise LawError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
+        seen.add(key)
+    loader.flatten_mapping(node)
+    return dict(loader.construct_pairs(node, deep=deep))
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: Path) -> Any:
+    """Read a rules or scenario file: safe YAML, duplicate keys refused, errors name the file."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # a SafeLoader subclass
+    except LawError as exc:
+        raise LawError(f"{path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise LawError(f"{path}: not valid YAML: {exc}") from exc
 
 
 def _optional_str(value: Any) -> str | None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from qorgau.kernel.law.model import LawError
+from qorgau.kernel.law.model import LawError, load_yaml
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\*|\d+|[^=\]]+=[^\]]+)\]")
 _MATCHERS = {"contains", "excludes", "approx", "length"}
@@ -80,15 +80,12 @@ def _is_scenario_file(path: Path) -> bool:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError:
         return True  # reported as an error when run
-    return isinstance(raw, Mapping) and "scenarios" in raw
+    return isinstance(raw, Mapping) and "scenarios" in raw and "target" in raw
 
 
 def load_scenarios(path: Path) -> tuple[Callable[[dict[str, Any]], Any], list[dict[str, Any]]]:
     """The target function and the raw scenarios of one file; :class:`LawError` when malformed."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise LawError(f"{path}: not valid YAML: {exc}") from exc
+    raw = load_yaml(path)
     if not isinstance(raw, Mapping) or not isinstance(raw.get("scenarios"), list):
         raise LawError(f"{path}: needs 'target' and a list of 'scenarios'")
     target = raw.get("target")
@@ -106,6 +103,8 @@ def load_scenarios(path: Path) -> tuple[Callable[[dict[str, Any]], Any], list[di
         for key in ("name", "cites", "input", "expect"):
             if key not in scenario:
                 raise LawError(f"{path}: scenario #{index + 1} ({scenario.get('name', '?')}) lacks {key!r}")
+        if not str(scenario["cites"]).strip():
+            raise LawError(f"{path}: scenario #{index + 1} ({scenario['name']}) cites nothing")
     return function, scenarios
 
 

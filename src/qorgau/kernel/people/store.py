@@ -81,7 +81,8 @@ class PeopleRepository:
             return []
         query = select(PersonRow)
         for keys in sets[:8]:
-            query = query.where(PersonRow.id.in_(select(NameKeyRow.person_id).where(NameKeyRow.key.in_(keys))))
+            token_matches = select(NameKeyRow.person_id).where(NameKeyRow.key.in_(keys))
+            query = query.where(PersonRow.id.in_(token_matches))
         return list(self.session.scalars(query.limit(limit)))
 
     def list(self, limit: int = 100, offset: int = 0) -> list[PersonRow]:

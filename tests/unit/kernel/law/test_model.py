@@ -64,3 +64,24 @@ def test_decision_is_refused_by_any_obstacle_and_keeps_every_reason() -> None:
 def test_localized_text_requires_all_three_languages() -> None:
     with pytest.raises(LawError, match="kk"):
         LocalizedText.from_mapping({"ru": "да", "en": "yes"})
+
+
+def test_duplicate_keys_in_a_rules_file_are_refused(tmp_path: Path) -> None:
+    text = PARAMETERS + "    2011-07-22: {value: 6, citation: {code: X}}\n"
+    with pytest.raises(LawError, match="duplicate key"):
+        load_parameters(write(tmp_path, text))
+
+
+def test_x_keys_hold_shared_anchors_not_parameters(tmp_path: Path) -> None:
+    text = "x-source: &src {code: Law No. 2337, verified: false}\n" + PARAMETERS.replace(
+        '{code: Rules, article: "5", verified: false}', "*src"
+    )
+    parameters = load_parameters(write(tmp_path, text))
+    assert set(parameters.parameters) == {"registration_days"}
+    assert parameters.at("registration_days", date(2021, 1, 1)).citation.code == "Law No. 2337"
+
+
+def test_localized_values_fill_each_language_with_its_own_wording() -> None:
+    template = LocalizedText("статус: {s}", "мәртебе: {s}", "status: {s}")
+    filled = template.format(s=LocalizedText("беженец", "босқын", "refugee"))
+    assert (filled.ru, filled.kk, filled.en) == ("статус: беженец", "мәртебе: босқын", "status: refugee")
