@@ -89,3 +89,16 @@ def test_open_redirect_after_login_is_refused(app_client: Any, staff: Any) -> No
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
+
+
+def test_openapi_document_lists_the_api(app_client: Any) -> None:
+    document = app_client.get("/api/v1/openapi.json").json()
+    assert document["info"]["title"] == "Qorgau"
+    assert "/api/v1/people" in document["paths"] and "/api/v1/auth/token" in document["paths"]
+
+
+def test_pages_load_no_asset_from_the_internet(app_client: Any, staff: Any, login: Any) -> None:
+    login(app_client, "investigator_user")
+    for path in ("/", "/people", "/people/new", "/login"):
+        html = app_client.get(path).text
+        assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html, path
