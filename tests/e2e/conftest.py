@@ -40,12 +40,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "users", "ensure-admin"], env=env, check=True, capture_output=True)
     env_user = {**env, "QORGAU_USER_PASSWORD": ADMIN_PASSWORD}
-    subprocess.run(
-        [*cli, "users", "add", "--username", "investigator", "--role", "investigator"],
-        env=env_user,
-        check=True,
-        capture_output=True,
-    )
+    for username, role in (("investigator", "investigator"), ("analyst", "analyst")):
+        subprocess.run(
+            [*cli, "users", "add", "--username", username, "--role", role],
+            env=env_user,
+            check=True,
+            capture_output=True,
+        )
     log = (tmp_path_factory.mktemp("e2e-log") / "serve.log").open("w")
     process = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"

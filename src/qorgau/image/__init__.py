@@ -8,10 +8,17 @@ Public surface (other modules import only these names):
 * speeches — :func:`analyse_speech`, :func:`compare_speeches`, :func:`lexicon_index`,
   :func:`read_speech`, :class:`SpeechAnalysis`;
 * reports — :func:`write_report`;
-* errors — :class:`ImageError` and its subclasses in :mod:`qorgau.image.domain.errors`.
+* errors — :class:`ImageError` and its subclasses in :mod:`qorgau.image.domain.errors`;
+* the web — :func:`register` mounts the API (``/api/v1/image/…``) and the pages (``/image``).
 
 The command group is ``qorgau.image.cli.app`` (``qorgau image profile|speech|speeches|report``).
+Stored surveys and speeches live in :mod:`qorgau.image.store`; their use cases in
+:mod:`qorgau.image.service`.
 """
+
+# Modules, not names, so that the public surface stays exactly ``__all__``.
+import pathlib as _pathlib
+import typing as _typing
 
 from qorgau.image.domain.errors import (
     BinaryTextError,
@@ -30,6 +37,25 @@ from qorgau.image.domain.speech import SpeechAnalysis, analyse_speech, compare_s
 from qorgau.image.domain.survey import SurveyTable, build_ratings
 from qorgau.image.importers import lexicon_index, load_scale_file, read_speech, read_survey
 from qorgau.image.reports import write_report
+
+
+def register(app: _typing.Any = None, cli: _typing.Any = None) -> None:
+    """Mount the image API (under ``/api/v1``), the pages and their stylesheet on ``app``.
+
+    ``cli`` is unused: the root command mounts ``qorgau.image.cli.app`` itself.
+    """
+    if app is None:
+        return
+    from fastapi.staticfiles import StaticFiles
+
+    from qorgau.image import api
+    from qorgau.image.web import routes
+
+    app.include_router(api.router, prefix="/api/v1")
+    app.include_router(routes.router)
+    static = _pathlib.Path(__file__).parent / "web" / "static"
+    app.mount("/static/image", StaticFiles(directory=static), name="static-image")
+
 
 __all__ = [
     "BinaryTextError",
@@ -54,5 +80,6 @@ __all__ = [
     "load_scale_file",
     "read_speech",
     "read_survey",
+    "register",
     "write_report",
 ]

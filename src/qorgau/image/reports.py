@@ -173,7 +173,8 @@ def epa_plot(analysis: ProfileAnalysis, language: str = "en") -> Figure:
     axes.set_xticks(range(len(factors)), [f"{f} — {FACTOR_NAMES[f]}" for f in factors])
     axes.set_ylim(LOWEST_ANSWER, HIGHEST_ANSWER)
     axes.axhline((LOWEST_ANSWER + HIGHEST_ANSWER) / 2, color="grey", linewidth=0.8)
-    axes.legend(frameon=False)
+    # Below the axes: inside, the legend covers the bars whenever every object scores high.
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=min(4, len(names)), frameon=False)
     axes.set_title(label("epa", language))
     return figure
 
