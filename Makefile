@@ -45,6 +45,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --require-hashes -r bench/requirements.lock  # baselines (ruts)
 	$(BIN)/python -m bench
 
 bench-quick: $(STAMP)
