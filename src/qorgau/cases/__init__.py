@@ -5,8 +5,16 @@ each is open (with reasons citing the dated law in ru, kk and en), time limits, 
 agreements and their lifecycle, and a tamper-evident case file: an RFC 9162 Merkle log per case
 with signed checkpoints, exported as a bundle that verifies without the database.
 
-The names below are the module's public surface; other modules import only these.
+The names below are the module's public surface; other modules import only these. The use cases
+on the store live in :mod:`qorgau.cases.service` (``do_register_case``, ``do_add_material``,
+``export_case`` …), the HTTP API in :mod:`qorgau.cases.api` (``/api/v1/cases``) and the pages in
+:mod:`qorgau.cases.web`; :func:`register` wires the last two into the application.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from qorgau.cases.domain.agreements import (
     AgreementAssessment,
@@ -85,7 +93,28 @@ __all__ = [
     "load_law",
     "open_checkpoint",
     "parse_case_facts",
+    "register",
     "verify_bundle",
     "verify_consistency",
     "verify_inclusion",
 ]
+
+
+def register(app: Any = None, cli: Any = None) -> None:
+    """Add the cases API (``/api/v1/cases``) and pages (``/cases``) to ``app``.
+
+    The command group (``qorgau cases``) is mounted by the root command from :mod:`qorgau.cases.cli`,
+    so ``cli`` is accepted for the common signature and not used.
+    """
+    if app is None:
+        return
+    from fastapi.staticfiles import StaticFiles
+
+    from qorgau.cases import api
+    from qorgau.cases.web import routes
+
+    app.include_router(api.router, prefix="/api/v1")
+    app.include_router(routes.router)
+    static = Path(__file__).parent / "web" / "static"
+    if static.is_dir():
+        app.mount("/static/cases", StaticFiles(directory=static), name="static-cases")

@@ -12,6 +12,7 @@ MODULES = [
     "qorgau.foreigners.domain.texts",
     "qorgau.foreigners.domain.status_rights",
     "qorgau.foreigners.domain.participants",
+    "qorgau.foreigners.domain.stay_index",
 ]
 
 

@@ -18,6 +18,8 @@ EXPECTED = {
     "assess_json",
     "default_rulebook",
     "participant_requirements",
+    "participant_requirements_for",
+    "register",
     "rights_and_restrictions",
 }
 

@@ -80,6 +80,10 @@ class MerkleTree:
 
     def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
         self._levels: list[list[bytes]] = [[]]
+        # Hashes of ranges that are not full aligned subtrees (the right edge of some tree size).
+        # A range of leaves never changes in an append-only log, so they are kept without
+        # invalidation; without them every proof near the right edge would rehash that edge.
+        self._partial: dict[tuple[int, int], bytes] = {}
         for hashed in leaf_hashes:
             self.append_leaf_hash(hashed)
 
@@ -157,8 +161,12 @@ class MerkleTree:
         if count & (count - 1) == 0 and start % count == 0:
             level = count.bit_length() - 1
             return self._levels[level][start >> level]
-        k = split_point(count)
-        return node_hash(self._range_hash(start, start + k), self._range_hash(start + k, end))
+        cached = self._partial.get((start, end))
+        if cached is None:
+            k = split_point(count)
+            cached = node_hash(self._range_hash(start, start + k), self._range_hash(start + k, end))
+            self._partial[(start, end)] = cached
+        return cached
 
     def _path(self, index: int, start: int, end: int) -> list[bytes]:
         # PATH(m, D[n]) of RFC 9162 §2.1.3.1, on the sub-range D[start:end], leaf first.

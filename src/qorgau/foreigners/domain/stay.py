@@ -20,6 +20,11 @@ How days are counted (the reading a migration officer applies):
   may still be in the country without breaking any limit, assuming continued presence from the
   date on; ``None`` when the person is not present, when nothing limits the stay (status, open-ended
   permit), or when even the day of entry broke a limit (a reason says which).
+- ``first_unlawful_day``: the first day of the current stay that breaks a limit under the same
+  assumption (``last_lawful_day`` + 1, or the day of entry when no day was lawful); ``None`` when the
+  person is not present or nothing limits the stay. ``overstaying`` is true when that day has come
+  (the person is in the country past the last lawful day). For a given stay this day does not depend
+  on the assessment date (see :mod:`~qorgau.foreigners.domain.stay_index`).
 """
 
 from __future__ import annotations
@@ -93,6 +98,12 @@ class StayAssessment:
     current_stay: Crossing | None
     rule_version: date | None
     reasons: tuple[Reason, ...]
+    first_unlawful_day: date | None = None
+
+    @property
+    def overstaying(self) -> bool:
+        """Present on the date and past the current stay's last lawful day."""
+        return self.present and self.first_unlawful_day is not None and self.first_unlawful_day <= self.on
 
     def to_dict(self) -> dict[str, Any]:
         current = None
@@ -114,6 +125,8 @@ class StayAssessment:
             "days_present_in_window": self.days_present_in_window,
             "overstay_days": self.overstay_days,
             "first_overstay_day": _iso(self.first_overstay_day),
+            "first_unlawful_day": _iso(self.first_unlawful_day),
+            "overstaying": self.overstaying,
             "regime": self.regime.value,
             "rule_version": _iso(self.rule_version),
             "reasons": [reason.to_dict() for reason in self.reasons],
@@ -218,11 +231,11 @@ class _StayJudge:
         days_present = present_prefix[on_offset + 1] - present_prefix[window_start]
 
         past = [v for v in violations if v.day <= self.on]
-        last_lawful_day, no_lawful_day = None, False
+        last_lawful_day, no_lawful_day, first_unlawful_day = None, False, None
         if self.current is not None:
             ahead = [v for v in violations if v.day >= self.current.entry]
             if ahead:
-                first = ahead[0].day
+                first = first_unlawful_day = ahead[0].day
                 if first == self.current.entry:
                     no_lawful_day = True
                 else:
@@ -256,6 +269,7 @@ class _StayJudge:
             current_stay=self.current,
             rule_version=report_version,
             reasons=tuple(reasons),
+            first_unlawful_day=first_unlawful_day,
         )
 
     # ------------------------------------------------------------------------------------- rules
