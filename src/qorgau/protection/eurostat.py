@@ -60,6 +60,12 @@ SHIPPED_EXTRACT = DATA_DIR / "migr_asyappctza_2021_2022.tsv"
 """EU-27 and leading countries, asylum applicants 2021–2022 (Eurostat release of 23 March 2023)."""
 SHIPPED_POPULATION = DATA_DIR / "population_2022.csv"
 """Population on 1 January 2022 for the countries of the extract (Eurostat demo_pjan)."""
+SHIPPED_DATASETS: tuple[tuple[Path, str], ...] = (
+    (SHIPPED_EXTRACT, "migr_asyappctza"),
+    (DATA_DIR / "migr_asytpfm_2022.tsv", "migr_asytpfm"),
+    (DATA_DIR / "migr_asytpsm_2022_2023.tsv", "migr_asytpsm"),
+)
+"""Every shipped Eurostat extract with its dataset (vintages and sources in ``data/sources.yaml``)."""
 
 _SDMX_COLUMNS = frozenset(
     {"DATAFLOW", "LAST UPDATE", "STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "CONF_STATUS"}
@@ -79,17 +85,25 @@ def read_observations(path: Path | str, dataset: str) -> tuple[Format, list[Obse
         raw = path.read_bytes()
     except OSError as exc:
         raise FormatError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+    return read_observations_bytes(raw, dataset, source=str(path))
+
+
+def read_observations_bytes(raw: bytes, dataset: str, *, source: str) -> tuple[Format, list[Observation]]:
+    """Read the content of a file (plain or gzip-compressed, as uploaded) as ``dataset``.
+
+    ``source`` names the file in error messages. Raises :class:`DatasetError` on any problem.
+    """
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
-            raise FormatError(f"broken gzip file: {exc}", source=str(path)) from None
+            raise FormatError(f"broken gzip file: {exc}", source=source) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise FormatError("not UTF-8 text", line=line, source=str(path)) from None
-    return parse_observations(text, dataset, source=str(path))
+        raise FormatError("not UTF-8 text", line=line, source=source) from None
+    return parse_observations(text, dataset, source=source)
 
 
 def detect_format(text: str, *, source: str | None = None) -> Format:

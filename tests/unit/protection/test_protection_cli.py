@@ -85,9 +85,15 @@ def test_stats_with_a_bad_year_or_applicant_or_dataset_fails_on_one_line() -> No
     )
 
 
-def test_import_eurostat_validates_and_counts() -> None:
+def test_import_eurostat_validates_counts_and_stores(tmp_path: Path) -> None:
     code, stdout, _ = _run(
-        "import-eurostat", str(DATA / "asyappctza_jsonstat.json"), "--dataset", "migr_asyappctza", "--json"
+        "import-eurostat",
+        str(DATA / "asyappctza_jsonstat.json"),
+        "--dataset",
+        "migr_asyappctza",
+        "--data-dir",
+        str(tmp_path / "var"),
+        "--json",
     )
     assert code == 0
     report = json.loads(stdout)
@@ -99,7 +105,8 @@ def test_import_eurostat_validates_and_counts() -> None:
         2,
     )
     assert report["aggregates"] == ["EU27_2020"]
-    assert report["stored"] is False
+    assert report["stored"] is True
+    assert report["vintage"] == "asyappctza_jsonstat.json"
 
 
 def test_import_eurostat_of_a_broken_file_fails_naming_the_line(tmp_path: Path) -> None:
@@ -107,8 +114,11 @@ def test_import_eurostat_of_a_broken_file_fails_naming_the_line(tmp_path: Path) 
     lines = (DATA / "asyappctza.tsv").read_text().splitlines()
     lines[3] = lines[3].replace("3000 ", "3,000 ")
     broken.write_text("\n".join(lines) + "\n")
-    message = _bad_input("import-eurostat", str(broken), "--dataset", "migr_asyappctza")
+    message = _bad_input(
+        "import-eurostat", str(broken), "--dataset", "migr_asyappctza", "--data-dir", str(tmp_path / "var")
+    )
     assert f"{broken}:line 4" in message
+    assert not (tmp_path / "var").exists()  # the file is refused before the store is opened
 
 
 def test_tp_end_prints_the_end_and_the_acts() -> None:

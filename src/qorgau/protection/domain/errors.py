@@ -10,7 +10,16 @@
     │   └── BrokenRowError          a row that cannot be parsed (cells missing, value not a number)
     ├── StatisticsError             the observations cannot answer the question asked
     ├── TemporaryProtectionError    an unknown activation, or a date before it was adopted
-    └── BurdenSharingError          key inputs that cannot be used (missing column, zero population)
+    ├── BurdenSharingError          key inputs that cannot be used (missing column, zero population)
+    └── RecordInvalid               a registration, decision or review input with a bad field
+        ├── RegistrationInvalid     a registration field is missing or malformed
+        ├── DecisionInvalid         a decision that the registration cannot take
+        └── ReviewInvalid           a review decision or a duplicate-detection document that is malformed
+
+    LookupError (404 through the web layer; not input errors)
+    ├── DatasetNotFound             no stored import of that dataset
+    ├── RegistrationNotFound        no registration with that id
+    └── ReviewItemNotFound          no review item with that id
 
 Every file error carries ``line`` (1-based, ``None`` when the problem has no line) and puts
 ``line N`` into its message, so the command line can print it as the one line it needs.
@@ -68,3 +77,39 @@ class BurdenSharingError(ProtectionError):
     def __init__(self, message: str, *, line: int | None = None) -> None:
         self.line = line
         super().__init__(f"line {line}: {message}" if line else message)
+
+
+class RecordInvalid(ProtectionError):
+    """A field of a registration, decision or review input is wrong; ``field`` names it (dotted path).
+
+    The web layer turns it into a 422 problem document naming the field.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+class RegistrationInvalid(RecordInvalid):
+    """A registration field is missing or malformed."""
+
+
+class DecisionInvalid(RecordInvalid):
+    """A decision the registration cannot take (unknown outcome, date before registration, already final)."""
+
+
+class ReviewInvalid(RecordInvalid):
+    """A review decision on an item that is no longer pending, or a malformed duplicate-detection document."""
+
+
+class DatasetNotFound(LookupError):
+    """No stored import of the dataset (or no import with that id)."""
+
+
+class RegistrationNotFound(LookupError):
+    """No registration with that id."""
+
+
+class ReviewItemNotFound(LookupError):
+    """No review item with that id."""

@@ -3,6 +3,7 @@
 - ``directive_2001_55_durations.yaml`` — art. 4 durations (kernel parameter format)
 - ``temporary_protection.yaml`` — activations of the Directive and the acts that set their ends
 - ``rights.yaml`` — the rights a temporary-protection status gives, in ru, kk, en, with citations
+- ``statuses.yaml`` — which of those rights each protection status of a registration carries
 - ``burden_sharing.yaml`` — the weights of the burden-sharing keys and their sources
 - ``scenarios/`` — input → expected output cases a lawyer can read and extend (kernel runner)
 
@@ -21,9 +22,10 @@ from typing import Any
 
 import yaml
 
-from qorgau.kernel.law import LawError, ParameterSet, load_parameters
+from qorgau.kernel.law import LawError, LocalizedText, ParameterSet, load_parameters
 from qorgau.protection.domain.burden_sharing import KeyDefinition
 from qorgau.protection.domain.errors import BurdenSharingError, TemporaryProtectionError
+from qorgau.protection.domain.registration import PROTECTION_STATUSES, StatusRights
 from qorgau.protection.domain.temporary_protection import (
     Activation,
     DurationRules,
@@ -38,6 +40,7 @@ DURATIONS_FILE = RULES_DIR / "directive_2001_55_durations.yaml"
 ACTIVATIONS_FILE = RULES_DIR / "temporary_protection.yaml"
 RIGHTS_FILE = RULES_DIR / "rights.yaml"
 KEYS_FILE = RULES_DIR / "burden_sharing.yaml"
+STATUSES_FILE = RULES_DIR / "statuses.yaml"
 
 
 @cache
@@ -109,6 +112,58 @@ def load_rights(path: Path = RIGHTS_FILE) -> tuple[Right, ...]:
             right_from_mapping(entry, f"{path.name}:{section}[{i}]") for i, entry in enumerate(entries)
         )
     return tuple(rights)
+
+
+@cache
+def load_status_rights(path: Path = STATUSES_FILE) -> Mapping[str, StatusRights]:
+    """Every protection status of a registration with the Directive rights it carries (in ru, kk, en).
+
+    The rights are those of ``rights.yaml`` (and the file's own ``extra_rights``) named by id; a
+    status of :data:`~qorgau.protection.domain.registration.PROTECTION_STATUSES` missing from the
+    file, or an unknown right id, raises :class:`TemporaryProtectionError`.
+    """
+    raw = _read_yaml(path, TemporaryProtectionError)
+    extra = raw.get("extra_rights") or []
+    if not isinstance(extra, list):
+        raise TemporaryProtectionError(f"{path.name}: 'extra_rights' must be a list")
+    known = {right.identifier: right for right in load_rights()}
+    for index, entry in enumerate(extra):
+        right = right_from_mapping(entry, f"{path.name}:extra_rights[{index}]")
+        known[right.identifier] = right
+    entries = raw.get("statuses")
+    if not isinstance(entries, Mapping):
+        raise TemporaryProtectionError(f"{path.name}: needs a mapping 'statuses'")
+    statuses: dict[str, StatusRights] = {}
+    for key, entry in entries.items():
+        where = f"{path.name}:statuses.{key}"
+        if not isinstance(entry, Mapping):
+            raise TemporaryProtectionError(f"{where}: must be a mapping")
+        names = entry.get("rights") or []
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise TemporaryProtectionError(f"{where}: unknown right(s) {', '.join(map(str, unknown))}")
+        try:
+            title = LocalizedText.from_mapping(entry.get("title") or {}, where=f"{where}.title")
+            note = (
+                LocalizedText.from_mapping(entry["note"], where=f"{where}.note")
+                if entry.get("note")
+                else None
+            )
+        except LawError as exc:
+            raise TemporaryProtectionError(str(exc)) from exc
+        statuses[str(key)] = StatusRights(str(key), title, tuple(known[name] for name in names), note)
+    missing = sorted(set(PROTECTION_STATUSES.values()) - set(statuses))
+    if missing:
+        raise TemporaryProtectionError(f"{path.name}: no entry for status(es) {', '.join(missing)}")
+    return statuses
+
+
+def status_rights(status: str) -> StatusRights:
+    """The rights of one protection status; :class:`TemporaryProtectionError` for an unknown one."""
+    statuses = load_status_rights()
+    if status not in statuses:
+        raise TemporaryProtectionError(f"unknown protection status {status!r}; known: {', '.join(statuses)}")
+    return statuses[status]
 
 
 @cache
