@@ -39,7 +39,7 @@ chromium:
 	  else echo "chromium: not installed and not root; browser tests will skip (fail under CI=true)"; fi; }
 
 test: $(STAMP) chromium lint types
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --basetemp=.pytest-tmp
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit

@@ -23,17 +23,24 @@ ADMIN_PASSWORD = "e2e-admin-password-1"
 class Server:
     url: str
     data_dir: Path
+    osmand_port: int = 0  # the device listener (OsmAnd HTTP) on a free port
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("e2e") / "var"
     port = free_port()
+    osmand_port = free_port()
     env = {
         **os.environ,
         "QORGAU_DATA_DIR": str(data_dir),
         "QORGAU_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "QORGAU_LISTENERS": "false",
+        # Device listeners on free ports (never the defaults): the monitoring pages are fed through them.
+        "QORGAU_LISTENERS": "true",
+        "QORGAU_OSMAND_PORT": str(osmand_port),
+        "QORGAU_H02_PORT": str(free_port()),
+        "QORGAU_GT06_PORT": str(free_port()),
+        "QORGAU_MONITORING_SIMULATE": "false",
         "QORGAU_ENVIRONMENT": "test",
     }
     cli = [sys.executable, "-m", "qorgau.cli"]
@@ -60,7 +67,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     else:
         process.kill()
         pytest.fail("qorgau serve did not become healthy in 60 s")
-    yield Server(url, data_dir)
+    yield Server(url, data_dir, osmand_port)
     process.terminate()
     process.wait(timeout=20)
 

@@ -49,5 +49,7 @@ def register(app: Any = None, cli: Any = None) -> None:
     if app is None:
         return
     from qorgau.monitoring import api
+    from qorgau.monitoring.listeners import install
 
     app.include_router(api.router, prefix="/api/v1")
+    install(app)  # pages, /static/monitoring, device listeners and live push on start-up
