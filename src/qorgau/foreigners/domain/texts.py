@@ -17,7 +17,7 @@ from qorgau.kernel.law import LawError, LocalizedText
 
 @dataclass(frozen=True)
 class Texts:
-    """Named templates; a placeholder value may itself be a :class:`LocalizedText` (filled per language)."""
+    """Named templates; a value filled into one may itself be a :class:`LocalizedText` (per language)."""
 
     templates: Mapping[str, LocalizedText]
 
