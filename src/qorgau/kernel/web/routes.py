@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import text
 
 from qorgau.kernel import i18n
 from qorgau.kernel.auth.domain import Principal
@@ -52,7 +53,7 @@ def safe_next(target: str | None) -> str:
 @router.get("/healthz", dependencies=[Depends(public("liveness and readiness probe"))])
 def healthz(request: Request) -> JSONResponse:
     with database(request).session() as session:
-        session.execute(__import__("sqlalchemy").text("SELECT 1"))
+        session.execute(text("SELECT 1"))
     return JSONResponse({"status": "ok"})
 
 
