@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,7 +48,7 @@ from qorgau.foreigners.permissions import (
     FOREIGNERS_WRITE,
 )
 from qorgau.kernel.auth.domain import Principal
-from qorgau.kernel.web.deps import DbSession, require
+from qorgau.kernel.web.deps import DbSession, ReadBasis, require
 from qorgau.kernel.web.errors import problem
 
 router = APIRouter(prefix="/foreigners", tags=["foreigners"])
@@ -57,8 +57,6 @@ Reader = Annotated[Principal, Depends(require(FOREIGNERS_READ))]
 Writer = Annotated[Principal, Depends(require(FOREIGNERS_WRITE))]
 Officer = Annotated[Principal, Depends(require(FOREIGNERS_WORKLIST))]
 Importer = Annotated[Principal, Depends(require(FOREIGNERS_IMPORT))]
-Purpose = Annotated[str | None, Query(description="Why the record is read (audited)")]
-Basis = Annotated[str | None, Query(description="Under which basis: case number, duty (audited)")]
 OnDate = Annotated[dt.date | None, Query(alias="date", description="YYYY-MM-DD; today by default")]
 TEXT = 2000
 
@@ -113,24 +111,15 @@ class StatusIn(_In):
     note: str | None = Field(default=None, max_length=TEXT)
 
 
-def _basis(
-    purpose: str | None, legal_basis: str | None, x_purpose: str | None, x_legal_basis: str | None
-) -> tuple[str | None, str | None]:
-    return purpose or x_purpose, legal_basis or x_legal_basis
-
-
 @router.get("/people/{person_id}/timeline")
 def person_timeline(
     person_id: str,
     session: DbSession,
     principal: Reader,
+    stated: ReadBasis,
     on: OnDate = None,
-    purpose: Purpose = None,
-    legal_basis: Basis = None,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    why, basis = _basis(purpose, legal_basis, x_purpose, x_legal_basis)
+    why, basis = stated.purpose, stated.legal_basis
     result = service.timeline(session, principal, person_id, purpose=why, legal_basis=basis, on=on)
     return result.to_dict()
 
@@ -140,13 +129,10 @@ def person_assessment(
     person_id: str,
     session: DbSession,
     principal: Reader,
+    stated: ReadBasis,
     on: OnDate = None,
-    purpose: Purpose = None,
-    legal_basis: Basis = None,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    why, basis = _basis(purpose, legal_basis, x_purpose, x_legal_basis)
+    why, basis = stated.purpose, stated.legal_basis
     day = on or dt.date.today()
     return service.assess_person(session, principal, person_id, day, purpose=why, legal_basis=basis).to_dict()
 
@@ -157,14 +143,11 @@ def person_participant_requirements(
     session: DbSession,
     principal: Reader,
     language: Annotated[str, Query(min_length=2, max_length=3, description="language of proceedings")],
+    stated: ReadBasis,
     detained: bool = False,
     on: OnDate = None,
-    purpose: Purpose = None,
-    legal_basis: Basis = None,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    why, basis = _basis(purpose, legal_basis, x_purpose, x_legal_basis)
+    why, basis = stated.purpose, stated.legal_basis
     result = service.participant_requirements_for(
         session,
         person_id,

@@ -35,12 +35,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from qorgau.kernel.auth.domain import Principal
-from qorgau.kernel.web.deps import DbSession, require
+from qorgau.kernel.web.deps import DbSession, ReadBasis, require
 from qorgau.kernel.web.errors import problem
 from qorgau.protection import service
 from qorgau.protection.domain.errors import BurdenSharingError, DatasetError
@@ -60,8 +60,6 @@ Importer = Annotated[Principal, Depends(require(PROTECTION_STATISTICS_IMPORT))]
 Reader = Annotated[Principal, Depends(require(PROTECTION_REGISTRATIONS_READ))]
 Writer = Annotated[Principal, Depends(require(PROTECTION_REGISTRATIONS_WRITE))]
 Reviewer = Annotated[Principal, Depends(require(PROTECTION_REVIEW))]
-Purpose = Annotated[str | None, Query(description="Why the registration is read (audited)")]
-Basis = Annotated[str | None, Query(description="Under which basis: case, duty (audited)")]
 MAX_UPLOAD = 200 * 1024 * 1024
 
 
@@ -280,14 +278,13 @@ def register(body: RegistrationIn, session: DbSession, principal: Writer) -> dic
 def export_registrations(
     session: DbSession,
     principal: Reader,
-    purpose: Purpose = None,
-    legal_basis: Basis = None,
+    stated: ReadBasis,
 ) -> Response:
     text = service.registrations_csv(
         session,
         principal,
-        purpose=purpose or service.EXPORT_PURPOSE,
-        legal_basis=legal_basis or service.REVIEW_LEGAL_BASIS,
+        purpose=stated.purpose or service.EXPORT_PURPOSE,
+        legal_basis=stated.legal_basis or service.REVIEW_LEGAL_BASIS,
     )
     return PlainTextResponse(
         text,
@@ -301,17 +298,10 @@ def registration(
     registration_id: str,
     session: DbSession,
     principal: Reader,
-    purpose: Purpose = None,
-    legal_basis: Basis = None,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
+    stated: ReadBasis,
 ) -> dict[str, Any]:
     row = service.access_registration(
-        session,
-        principal,
-        registration_id,
-        purpose=purpose or x_purpose,
-        legal_basis=legal_basis or x_legal_basis,
+        session, principal, registration_id, purpose=stated.purpose, legal_basis=stated.legal_basis
     )
     return service.registration_detail(row)
 

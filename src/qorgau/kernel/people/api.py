@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from qorgau.kernel.auth.domain import Principal
@@ -17,7 +17,7 @@ from qorgau.kernel.people.service import (
     person_summary,
     search_people,
 )
-from qorgau.kernel.web.deps import DbSession, require
+from qorgau.kernel.web.deps import DbSession, ReadBasis, require
 
 router = APIRouter(prefix="/people", tags=["people"])
 
@@ -70,12 +70,7 @@ def show_person(
     person_id: str,
     session: DbSession,
     principal: Annotated[Principal, Depends(require(PEOPLE_READ))],
-    purpose: Annotated[str | None, Query(description="Why the record is read")] = None,
-    legal_basis: Annotated[str | None, Query(description="Under which basis (case, order, duty)")] = None,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
+    basis: ReadBasis,
 ) -> dict[str, Any]:
-    row = access_person(
-        session, principal, person_id, purpose=purpose or x_purpose, legal_basis=legal_basis or x_legal_basis
-    )
+    row = access_person(session, principal, person_id, purpose=basis.purpose, legal_basis=basis.legal_basis)
     return person_detail(row)

@@ -4,15 +4,21 @@
 permission back from the dependency (``route_permission``) and checks every route against every role.
 Cookie-authenticated requests that change state must carry the session's CSRF token (form field
 ``csrf_token`` or header ``X-CSRF-Token``); bearer-token requests are not exposed to CSRF.
+
+``ReadBasis`` is how a route that reads personal data, location history or case materials takes the
+purpose and legal basis of the read: query parameters ``purpose`` / ``legal_basis`` or headers
+``X-Purpose`` / ``X-Legal-Basis`` (the query wins). It only collects them; the service checks them
+(``qorgau.kernel.audit.service.check_purpose``) and writes them to the audit log.
 """
 
 from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
@@ -110,6 +116,33 @@ def public(reason: str) -> Callable[[], None]:
 
     dependency.qorgau_public = reason  # type: ignore[attr-defined]
     return dependency
+
+
+@dataclass(frozen=True, slots=True)
+class AccessBasis:
+    """Why data is read and under which legal basis, as the caller stated them (either may be None:
+    the service that audits the read refuses what is missing, naming the field)."""
+
+    purpose: str | None
+    legal_basis: str | None
+
+
+def access_basis(
+    purpose: Annotated[
+        str | None, Query(max_length=500, description="Why the data is read (audited)")
+    ] = None,
+    legal_basis: Annotated[
+        str | None, Query(max_length=500, description="Under which legal basis (audited)")
+    ] = None,
+    x_purpose: Annotated[str | None, Header(max_length=500)] = None,
+    x_legal_basis: Annotated[str | None, Header(max_length=500)] = None,
+) -> AccessBasis:
+    """The stated purpose and legal basis of a read, from the query or the ``X-Purpose`` /
+    ``X-Legal-Basis`` headers."""
+    return AccessBasis(purpose or x_purpose, legal_basis or x_legal_basis)
+
+
+ReadBasis = Annotated[AccessBasis, Depends(access_basis)]
 
 
 def route_permission(dependant: Any) -> str | None:
