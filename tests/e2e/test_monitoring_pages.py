@@ -1,11 +1,13 @@
 """In a real browser: the live map draws zones without a tile server and moves a position live; an
 alert raised by a device appears in the queue at once and an operator works it; a probation officer
-draws a zone; an order's track is replayed after a purpose and a legal basis are given."""
+draws zones (a circle, a corridor); an order's track is replayed after a purpose and a legal basis are
+given."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from qorgau.monitoring.domain.geometry import haversine_m
 from tests.e2e.conftest import ADMIN_PASSWORD, ARTIFACTS
 
 pytestmark = pytest.mark.e2e
@@ -218,7 +221,7 @@ def test_the_queue_works_from_the_keyboard(server: Any, browser: Any, monitoring
     page.close()
 
 
-def test_an_officer_draws_a_circle_zone_and_replays_the_track(
+def test_an_officer_draws_a_circle_and_a_corridor_and_replays_the_track(
     server: Any, browser: Any, monitoring: MonitoringData
 ) -> None:
     page = sign_in(browser, server, "mon_officer", f"/monitoring/orders/{ORDER}/zones", language="en")
@@ -233,6 +236,45 @@ def test_an_officer_draws_a_circle_zone_and_replays_the_track(
     page.select_option("#zone_kind", "exclusion")
     page.get_by_role("button", name="Save the zone").click()
     page.locator("#zone-list li", has_text="school-7").wait_for()
+
+    # A corridor: the route to work, clicked point by point, 120 m wide.
+    page.get_by_role("button", name="Draw a corridor").click()
+    assert page.is_checked('input[name="shape_type"][value="corridor"]')
+    route = [(0.55, 0.75), (0.65, 0.55), (0.8, 0.5)]
+    for x, y in route:
+        page.mouse.click(box["x"] + box["width"] * x, box["y"] + box["height"] * y)
+    assert len(page.input_value("#corridor_points").splitlines()) == 3
+    page.get_by_role("button", name="Finish the shape").click()
+    page.fill("#corridor_width", "120")
+    page.fill("#zone_id", "route-to-work")
+    page.select_option("#zone_kind", "inclusion")
+    page.get_by_role("button", name="Save the zone").click()
+    saved = page.locator("#zone-list li", has_text="route-to-work")
+    saved.wait_for()
+    assert "corridor 120 m wide" in saved.inner_text()
+    assert page.input_value("#corridor_points") == ""  # the saved shape has left the form
+    page.screenshot(path=str(ARTIFACTS / "monitoring-zones.png"), full_page=True)
+
+    stored = page.request.get(f"{server.url}/api/v1/monitoring/orders/{ORDER}/zones")
+    assert stored.ok, stored.text()
+    zones = {zone["id"]: zone for zone in stored.json()["zones"]}
+    corridor = zones["route-to-work"]
+    assert corridor["kind"] == "inclusion" and corridor["schedule"] is None
+    assert corridor["shape"]["type"] == "corridor" and corridor["shape"]["width_m"] == 120
+    line = corridor["shape"]["coordinates"]
+    assert len(line) == 3 and all(len(point) == 2 for point in line)
+    assert line[0][0] < line[1][0] < line[2][0]  # [lon, lat], west to east as clicked
+    assert line[0][1] < line[1][1]  # the second point was clicked north of the first
+    # The band on the map is as wide as the corridor: 120 m at the scale of the clicks.
+    band = page.locator("#zone-map path.mon-corridor-band")
+    assert band.count() == 1
+    clicked = math.dist(
+        (box["width"] * route[0][0], box["height"] * route[0][1]),
+        (box["width"] * route[1][0], box["height"] * route[1][1]),
+    )
+    metres_per_pixel = haversine_m(line[0][1], line[0][0], line[1][1], line[1][0]) / clicked
+    drawn = float(band.get_attribute("stroke-width") or "0")
+    assert drawn == pytest.approx(120 / metres_per_pixel, rel=0.05)
 
     page.goto(f"{server.url}/monitoring/orders/{ORDER}")
     assert page.locator("#playback").is_hidden()

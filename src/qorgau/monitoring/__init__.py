@@ -4,7 +4,8 @@ Public surface (other modules import only these names):
 
 * ingest — :func:`do_ingest` (every source: device listeners, the batch API, imports),
   :func:`do_run_timers`, :data:`alert_listeners` (called after commit with an :class:`AlertRecord`),
-  :class:`IngestResult`, and :class:`DecodedFix` (what decoders produce);
+  :data:`position_listeners` (called after commit with each fix stored under an order, as the live
+  map shows it), :class:`IngestResult`, and :class:`DecodedFix` (what decoders produce);
 * import — :func:`do_import_bundle` (the bundle of the issue's contract);
 * correlation — :func:`find_near` (who was near a place, under a legal basis) and
   :func:`do_place_legal_hold` (keep positions for a case);
@@ -23,6 +24,8 @@ _EXPORTS = {
     "AlertRecord": "qorgau.monitoring.center",
     "IngestResult": "qorgau.monitoring.center",
     "alert_listeners": "qorgau.monitoring.center",
+    "position_listeners": "qorgau.monitoring.center",
+    "PositionListener": "qorgau.monitoring.center",
     "DecodedFix": "qorgau.monitoring.domain.protocols",
     "do_ingest": "qorgau.monitoring.service",
     "do_run_timers": "qorgau.monitoring.service",

@@ -28,12 +28,17 @@ Ingest (:meth:`MonitoringCenter.ingest`), in one transaction:
    start), each audited;
 7. the states of the assignments touched, and the ingest counters.
 
-After the commit the alert listeners (:data:`alert_listeners`) are called — live push, webhooks.
-Listeners must be quick and must not raise; an exception is logged and swallowed.
+After the commit the alert listeners (:data:`alert_listeners`) are called — live push, webhooks —
+and then the position listeners (:data:`position_listeners`) with every new fix filed under an
+order — the live map, whatever the source (device listeners, the batch API, an import run inside
+the server, the demo). Listeners must be quick and must not raise; an exception is logged and
+swallowed.
 
-Timers (:meth:`MonitoringCenter.run_timers`) advance every loaded assignment to an instant (signal
-loss, windows opening with the person outside, "no fix inside" grace periods, stale proximity) and
-escalate alerts not acknowledged by their deadline.
+Timers (:meth:`MonitoringCenter.run_timers`) raise what falls due by an instant for every loaded
+assignment (signal loss, windows opening with the person outside, "no fix inside" grace periods,
+stale proximity) and escalate alerts not acknowledged by their deadline. A sweep moves an
+assignment's state only through the deadlines it acted on, so it may run at the clock: a fix stamped
+before the sweep that arrives after it is still evaluated in full (:mod:`.domain.rules`).
 """
 
 from __future__ import annotations
@@ -65,8 +70,7 @@ from qorgau.monitoring.domain.rules import AlertEvent, AlertType, DeviceEvent, D
 from qorgau.monitoring.domain.spacetime import (
     FIX_RESOLUTION,
     INTERPOLATION_MAX_GAP_S,
-    fix_keys,
-    movement_keys,
+    presence_keys,
     time_bucket,
 )
 from qorgau.monitoring.domain.zones import zone_from_json
@@ -154,6 +158,27 @@ def notify(records: Iterable[AlertRecord]) -> None:
                 listener(record)
             except Exception:
                 log.exception("alert listener %r failed on alert %s", listener, record.id)
+
+
+PositionListener = Callable[[dict[str, Any]], None]
+position_listeners: list[PositionListener] = []
+"""Called after commit, once per fix stored under an order (not duplicates, not unassigned), with the
+dict LiveHub.publish_position takes: order_id, order, person, device, time, lat, lon, speed_kmh,
+course, battery, event.
+
+``time`` is an aware UTC datetime; ``order``/``person`` are the references shown to people. A report
+without coordinates (a tamper alarm with no GPS fix) is no position and is not passed on."""
+
+
+def notify_positions(positions: Iterable[dict[str, Any]]) -> None:
+    """Hand each position to every position listener (each gets its own copy of the dict); a failing
+    listener never stops ingest."""
+    for position in positions:
+        for listener in list(position_listeners):
+            try:
+                listener(dict(position))
+            except Exception:
+                log.exception("position listener %r failed on a fix of %s", listener, position.get("device"))
 
 
 @dataclass
@@ -560,14 +585,17 @@ class MonitoringCenter:
         clock (plausibility of fix times, when alerts are raised); ``register_unknown`` registers
         devices never seen before instead of rejecting their fixes (bundle imports)."""
         moment = (now or utcnow()).astimezone(dt.UTC)
+        # Built only when someone listens (a bulk import outside the server has nobody to tell).
+        positions: list[dict[str, Any]] | None = [] if position_listeners else None
         with self._lock:
             try:
                 with self.database.session() as session:
-                    result = self._ingest(session, fixes, source[:16], moment, register_unknown)
+                    result = self._ingest(session, fixes, source[:16], moment, register_unknown, positions)
             except BaseException:
                 self._reset()
                 raise
         notify(result.alerts)
+        notify_positions(positions or ())
         return result
 
     def _ingest(
@@ -577,6 +605,7 @@ class MonitoringCenter:
         source: str,
         now: dt.datetime,
         register_unknown: bool,
+        positions: list[dict[str, Any]] | None = None,
     ) -> IngestResult:
         result = IngestResult(received=len(fixes), outcomes=[""] * len(fixes))
         accepted: list[tuple[int, DecodedFix]] = []
@@ -655,6 +684,8 @@ class MonitoringCenter:
 
         if new:
             assignment_ids = self._prepare(session, new, devices)
+            if positions is not None:
+                positions.extend(self._live_positions(session, new))
             self._index(session, new)
             result.alerts = self._evaluate(session, new, assignment_ids, now)
             self._save_states(session, assignment_ids)
@@ -665,6 +696,49 @@ class MonitoringCenter:
                     self._last_point[assignment_id] = (*cached[:3], watched.revision)
         self._count(session, now, source, result)
         return result
+
+    def _live_positions(self, session: Session, new: Sequence[_New]) -> list[dict[str, Any]]:
+        """What :data:`position_listeners` get for the new fixes filed under an order, in time order
+        per device (references as shown to people: the caller's ids when known)."""
+        filed = sorted(
+            (item for item in new if item.span is not None and item.fix.has_position),
+            key=lambda item: (item.t, item.device_id),
+        )
+        labels: dict[int, tuple[str, str]] = {}
+        for item in filed:
+            assert item.span is not None
+            watched = self._watched.get(item.span.assignment_id)
+            if watched is not None:
+                labels[item.span.order_id] = (watched.order, watched.person)
+        missing = sorted({item.span.order_id for item in filed if item.span} - set(labels))
+        if missing:  # not loaded (should not happen: _prepare loads every assignment it files under)
+            rows = session.execute(
+                select(OrderRow.id, OrderRow.external_ref, OrderRow.person_id).where(OrderRow.id.in_(missing))
+            ).all()
+            refs = person_refs(session, [person_id for _, _, person_id in rows])
+            for order_id, ref, person_id in rows:
+                labels[order_id] = (ref or str(order_id), refs.get(person_id, person_id))
+        positions = []
+        for item in filed:
+            assert item.span is not None
+            fix = item.fix
+            order, person = labels.get(item.span.order_id, (str(item.span.order_id), ""))
+            positions.append(
+                {
+                    "order_id": item.span.order_id,
+                    "order": order,
+                    "person": person,
+                    "device": fix.device_id,
+                    "time": from_posix(item.t),
+                    "lat": fix.lat,
+                    "lon": fix.lon,
+                    "speed_kmh": fix.speed_kmh,
+                    "course": fix.course,
+                    "battery": fix.battery,
+                    "event": fix.event,
+                }
+            )
+        return positions
 
     @staticmethod
     def _reject(result: IngestResult, index: int, reason: str) -> None:
@@ -778,13 +852,7 @@ class MonitoringCenter:
                         .order_by(PositionRow.time)
                     )
                 ]
-            new_times = {p.time for p in points}
-            cell_keys: set[tuple[str, int]] = set()
-            for index, point in enumerate(track):
-                if point.time in new_times:
-                    cell_keys |= fix_keys(point)
-                if index and (point.time in new_times or track[index - 1].time in new_times):
-                    cell_keys |= movement_keys(track[index - 1], point)
+            cell_keys = presence_keys(track, {p.time for p in points})
             keys.update((cell, bucket, span.order_id, device_id) for cell, bucket in cell_keys)
             newest = track[-1]
             if cached is None or newest.time >= cached[0]:
@@ -1023,25 +1091,32 @@ class MonitoringCenter:
         escalate: bool = True,
         load_live: bool = True,
         include: Iterable[int] = (),
+        settled: dt.datetime | None = None,
     ) -> list[AlertRecord]:
-        """Advance every loaded assignment to ``until`` (raising what time alone raises) and, with
+        """Process every loaded assignment up to ``until`` (raising what time alone raises; a state
+        moves only through the deadlines acted on, see :func:`.domain.rules.apply_timer`) and, with
         ``escalate``, escalate alerts not acknowledged by their deadline at ``now`` (the wall
         clock, default: ``until``). ``load_live`` first loads every assignment in force at ``until``
         (the live sweep of ``qorgau serve``); an import advances only what it touched and the
-        assignments it names in ``include``."""
+        assignments it names in ``include``. With ``settled``, the live load leaves out orders
+        recorded after it: an order is written before its data (an import stores its orders, then
+        their fixes), and judged without it, its whole term would look silent and the fixes that
+        follow would come late."""
         instant = until.astimezone(dt.UTC)
         wall = (now or instant).astimezone(dt.UTC)
         with self._lock:
             try:
                 with self.database.session() as session:
                     if load_live:
-                        self._load_live(session, instant)
+                        self._load_live(session, instant, settled)
                     self._sync(session, [*self._watched, *include])
-                    events = self._fleet.evaluate_timers(posix(instant))
+                    changed: list[str] = []
+                    events = self._fleet.evaluate_timers(posix(instant), changed)
                     records = self._persist_alerts(session, events, wall)
-                    # Only states that raised something are written: for the others the sweep only
-                    # moved ``evaluated_until``, which a reload recomputes identically.
-                    self._save_states(session, {int(e.order_id) for e in events})
+                    # Only states a deadline changed are written (an alert raised, an episode
+                    # ended): for the others the sweep only noted how far it looked, which a
+                    # reload looks at again and finds the same.
+                    self._save_states(session, {int(e.order_id) for e in events} | {int(c) for c in changed})
                     if escalate:
                         records.extend(escalate_overdue(session, wall))
                     self._unload_ended(instant)
@@ -1051,9 +1126,9 @@ class MonitoringCenter:
         notify(records)
         return records
 
-    def _load_live(self, session: Session, instant: dt.datetime) -> None:
+    def _load_live(self, session: Session, instant: dt.datetime, settled: dt.datetime | None = None) -> None:
         horizon = instant - UNLOAD_AFTER
-        live = session.scalars(
+        query = (
             select(AssignmentRow.id)
             .join(OrderRow, OrderRow.id == AssignmentRow.order_id)
             .where(
@@ -1062,7 +1137,10 @@ class MonitoringCenter:
                 AssignmentRow.start_at <= instant,
                 or_(AssignmentRow.end_at.is_(None), AssignmentRow.end_at > horizon),
             )
-        ).all()
+        )
+        if settled is not None:
+            query = query.where(OrderRow.created_at <= settled)
+        live = session.scalars(query).all()
         missing = [assignment_id for assignment_id in live if assignment_id not in self._watched]
         self._load(session, missing)
 

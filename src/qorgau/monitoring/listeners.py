@@ -9,8 +9,8 @@ and the pages of :mod:`.web.routes`, into an app (``register`` calls it).
 The path of a fix::
 
     socket → framer → decoder (on the loop) → IngestBatcher → service.do_ingest (in a thread)
-                                                      ↓ outcome per fix
-                      acknowledgement / HTTP answer ←─┘ → live position push
+                                                      ↓ outcome per fix      ↓ after commit
+                      acknowledgement / HTTP answer ←─┘    alert and position listeners → live hub
 
 * **Decoding** runs on the loop: it is pure and fast, and a malformed frame is counted
   (``malformed`` by protocol), logged and skipped — the connection keeps serving.
@@ -31,8 +31,8 @@ Counters (:class:`IngestCounters`, ``GET /api/v1/monitoring/ingest/stats``): fix
 duplicates, unassigned, rejected by reason, malformed frames by protocol, frames, store errors,
 connections, batches and the store latency.
 
-Timers run ``TIMER_LAG_S`` (60 s) behind the clock (:func:`sweep_timers` says why); escalation of
-unacknowledged alerts uses the clock itself.
+Timers run ``TIMER_MARGIN_S`` (15 s) behind the clock (:func:`sweep_timers` says why); escalation
+of unacknowledged alerts uses the clock itself.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ import h11
 from fastapi import FastAPI
 
 from qorgau.kernel.db import Database
-from qorgau.monitoring.center import center_for
+from qorgau.monitoring.center import center_for, position_listeners
 from qorgau.monitoring.domain.protocols import (
     DecodedFix,
     GT06Framer,
@@ -295,7 +295,6 @@ class Listeners:
                 store,
                 protocol,
                 self.counters,
-                on_stored=self._push_position,
                 flush_interval_s=config.flush_interval_s,
                 max_batch=config.max_batch,
                 max_pending=config.max_pending,
@@ -390,25 +389,6 @@ class Listeners:
                     await asyncio.wait_for(writer.wait_closed(), 1)
 
         return serve
-
-    def _push_position(self, fix: DecodedFix, outcome: FixOutcome) -> None:
-        if self.hub is None or outcome.order_id is None or not fix.has_position:
-            return
-        self.hub.publish_position(
-            {
-                "order_id": outcome.order_id,
-                "order": outcome.order,
-                "person": outcome.person,
-                "device": fix.device_id,
-                "time": fix.time,
-                "lat": fix.lat,
-                "lon": fix.lon,
-                "speed_kmh": fix.speed_kmh,
-                "course": fix.course,
-                "battery": fix.battery,
-                "event": fix.event,
-            }
-        )
 
     async def ingest(self, fixes: Sequence[DecodedFix], source: str = "demo") -> list[FixOutcome]:
         """Store ``fixes`` through the batcher of ``source`` (the demo simulator's door)."""
@@ -657,7 +637,8 @@ class Listeners:
 STATE_KEY = "monitoring_listeners"
 LIVE_KEY = "monitoring_live"
 TIMER_INTERVAL_S = 5.0
-TIMER_LAG_S = 60.0
+TIMER_MARGIN_S = 15.0
+"""How long a sweep waits before acting on a deadline (see :func:`sweep_timers`)."""
 GC_YOUNG_THRESHOLD = 50_000
 
 
@@ -713,16 +694,25 @@ async def start_listeners(app: FastAPI) -> Listeners:
     hub = LiveHub(LiveSettings())
     hub.start()
     setattr(app.state, LIVE_KEY, hub)
+    # Alerts and positions reach the hub from the ingest pipeline after each commit, whatever the
+    # source: device listeners, the batch API, an import run in this process, the demo.
     alert_listeners.append(hub.on_alert)
+    position_listeners.append(hub.publish_position)
     config = ListenerConfig(
         osmand_port=settings.osmand_port, h02_port=settings.h02_port, gt06_port=settings.gt06_port
     )
-    listeners = Listeners(ServiceStore(database), config, hub)
+    # QORGAU_INGEST_URL set: fixes go to NATS JetStream and `qorgau worker`s store them (qorgau.ingest).
+    from qorgau.ingest.edge import start_edge
+
+    edge = await start_edge(app, hub)
+    listeners = Listeners(edge.store if edge is not None else ServiceStore(database), config, hub)
     setattr(app.state, STATE_KEY, listeners)
     try:
         # Load every order in force (and catch up on its timers) before the first device is heard:
-        # otherwise the first sweep does it while fixes wait behind it.
-        await asyncio.to_thread(sweep_timers, database)
+        # otherwise the first sweep does it while fixes wait behind it. With the bus, the workers
+        # run the rules and the timers of their partitions (sweeping here too would lock their rows).
+        if edge is None:
+            await asyncio.to_thread(sweep_timers, database)
     except Exception:
         logger.exception("the first monitoring timer sweep failed; ingest starts anyway")
     # Everything loaded so far lives as long as the process: keep it out of the collector's full
@@ -735,13 +725,14 @@ async def start_listeners(app: FastAPI) -> Listeners:
     try:
         await listeners.start(sockets=bool(settings.listeners))
     except OSError:
-        alert_listeners.remove(hub.on_alert)
+        _unhook(hub)
         await hub.stop()
         setattr(app.state, STATE_KEY, None)
         raise
     loop = asyncio.get_running_loop()
     listeners.background.append(loop.create_task(_watch_shutdown(hub), name="monitoring-shutdown-watch"))
-    listeners.background.append(loop.create_task(_run_timers(database), name="monitoring-timers"))
+    if edge is None:
+        listeners.background.append(loop.create_task(_run_timers(database), name="monitoring-timers"))
     from qorgau.monitoring import demo
 
     simulator = await demo.start_simulator(app, listeners)
@@ -757,22 +748,39 @@ async def stop_listeners(app: FastAPI) -> None:
         return
     setattr(app.state, STATE_KEY, None)
     await listeners.stop()
+    from qorgau.ingest.edge import stop_edge
+
+    await stop_edge(app)
     if listeners.hub is not None:
-        with contextlib.suppress(ValueError):
-            alert_listeners.remove(listeners.hub.on_alert)
+        _unhook(listeners.hub)
         await listeners.hub.stop()
 
 
-def sweep_timers(database: Database, lag_s: float = TIMER_LAG_S) -> None:
-    """Run the rule timers up to ``lag_s`` seconds ago, and escalate alerts late at the wall clock.
+def _unhook(hub: LiveHub) -> None:
+    """Take the hub off the center's alert and position listeners."""
+    with contextlib.suppress(ValueError):
+        alert_listeners.remove(hub.on_alert)
+    with contextlib.suppress(ValueError):
+        position_listeners.remove(hub.publish_position)
 
-    The lag is deliberate: a timer sweep marks each order evaluated up to the instant it ran to, and
-    the rules treat any later-arriving fix *older* than that instant as late (it can no longer
-    raise a zone or proximity alert). Fixes reach the server seconds after their fix time (network,
-    batching, device buffers), so sweeping to "now" would make most of them late.
+
+def sweep_timers(database: Database, margin_s: float = TIMER_MARGIN_S) -> None:
+    """Run the rule timers up to ``margin_s`` seconds ago, and escalate alerts late at the wall clock.
+
+    A sweep only acts on deadlines that fell due (a signal-loss limit, a curfew opening with the
+    person out, a grace period, a stale proximity): fixes stamped before the sweep that arrive after
+    it are evaluated in full (:mod:`.domain.rules`). What a sweep decides is final, though: a fix
+    stamped just before a deadline but still in flight (device, mobile network, the 50 ms ingest
+    batch) when the sweep acts would arrive late, and could neither stop a signal-loss alert nor
+    show the person home when the curfew opened. The small margin lets such fixes land first; it
+    delays only the alerts raised by time alone (by the margin plus the sweep interval, 20 s at
+    most — NIJ allows 3–4 minutes from event to agency). A new order waits as long before the
+    sweep takes it up: an import (API or command line) writes its orders first and their fixes
+    right after.
     """
     now = datetime.now(UTC)
-    center_for(database).run_timers(now - timedelta(seconds=lag_s), now=now)
+    settled = now - timedelta(seconds=margin_s)
+    center_for(database).run_timers(settled, now=now, settled=settled)
 
 
 async def _run_timers(database: Database, interval_s: float = TIMER_INTERVAL_S) -> None:

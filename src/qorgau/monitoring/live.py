@@ -1,9 +1,10 @@
 """Live push of alerts and positions: an in-process broker for operators' browsers, and webhooks.
 
 The monitoring service raises alerts in whatever thread stores the fixes (the listeners store
-through ``asyncio.to_thread``; the batch API in FastAPI's thread pool). It calls each hook in its
-``alert_listeners`` list; :meth:`LiveHub.on_alert` is such a hook. It never blocks: it hands the
-alert to the event loop with ``call_soon_threadsafe`` and returns.
+through ``asyncio.to_thread``; the batch API in FastAPI's thread pool). After each commit it calls
+each hook in its ``alert_listeners`` list (:meth:`LiveHub.on_alert`) and in ``position_listeners``
+(:meth:`LiveHub.publish_position`). Neither blocks: each hands the event to the event loop with
+``call_soon_threadsafe`` and returns.
 
 On the loop, :class:`LiveBroker` fans every event out to the subscribed browsers (Server-Sent
 Events, ``GET /monitoring/live``) and :class:`WebhookDispatcher` posts alerts to the configured
@@ -19,7 +20,8 @@ Events (SSE ``event:`` names, JSON ``data:``):
 ``alert_update``  an alert changed state (acknowledged, dispatched, resolved, escalated)
 ``position``      a stored fix of a device under an order in force (``order_id``, ``order``,
                   ``person``, ``device``, ``time``, ``lat``, ``lon``, ``speed_kmh``, ``course``,
-                  ``battery``, ``event``) — from the device listeners
+                  ``battery``, ``event``) — from every ingest source (device listeners, the
+                  batch API, imports run by the server, the demo)
 ``resync``        the client fell too far behind; reload
 
 A browser may ask for some kinds only (``?kinds=alert,alert_update``: the alert queue needs no
@@ -439,7 +441,7 @@ class LiveHub:
     """The broker and the webhooks together: what the app keeps in ``app.state.monitoring_live``.
 
     :meth:`on_alert` is the hook for the service's ``alert_listeners``; :meth:`publish_position`
-    is called by the listeners for every stored fix of a device under an active order.
+    the hook for its ``position_listeners`` (every stored fix of a device under an order).
     """
 
     def __init__(
@@ -490,7 +492,12 @@ class LiveHub:
             logger.exception("could not publish an alert")
 
     def publish_position(self, data: Mapping[str, Any]) -> None:
-        self.broker.publish(POSITION, data)
+        """Hook for the center's ``position_listeners``: publish a stored fix under an order (from
+        any thread, after commit; never blocks, never raises)."""
+        try:
+            self.broker.publish(POSITION, data)
+        except Exception:  # a hook must never break the ingest that called it
+            logger.exception("could not publish a position")
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -24,6 +24,7 @@ Errors::
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import math
@@ -32,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy import CursorResult, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from qorgau.kernel.audit.service import check_purpose, do_record
@@ -69,7 +70,12 @@ from qorgau.monitoring.domain.orders import (
     parse_instant,
 )
 from qorgau.monitoring.domain.protocols import DecodedFix
-from qorgau.monitoring.domain.spacetime import INTERPOLATION_MAX_GAP_S, buckets_between, query_cells
+from qorgau.monitoring.domain.spacetime import (
+    INTERPOLATION_MAX_GAP_S,
+    buckets_between,
+    candidate_ranges,
+    query_cells,
+)
 from qorgau.monitoring.domain.tracks import AlibiFacts, ExportPoint, TrackExport, alibi_facts
 from qorgau.monitoring.permissions import (
     ALERTS_READ,
@@ -1019,76 +1025,110 @@ def check_near_request(
     return start, end
 
 
+NEAR_RANGE_TERMS = 8
+"""Past this many distinct time ranges, :func:`near_tracks` reads each candidate's whole window in
+one range instead of one ``OR`` term per range (long windows; the answer is the same)."""
+NEAR_DEVICES_PER_STATEMENT = 5_000
+"""At most this many device ids in one statement (SQLite binds at most 32,766 parameters)."""
+
+
 def near_tracks(
     session: Session, lat: float, lon: float, radius_m: float, t1: dt.datetime, t2: dt.datetime
 ) -> list[Track]:
     """Candidate tracks for a correlation query, from the space-time index: every (order, device)
     whose track touched a cell within ``radius_m`` (plus the sampling margin) in an hour of the
-    window, with its fixes from ``t1 − gap`` to ``t2 + gap`` (so movements across the window's edges
-    count). A superset of the answer; :func:`~.domain.correlation.near` decides. No audit: internal."""
+    window, with its fixes in the :func:`~.domain.spacetime.candidate_ranges` of those hours (each
+    hour ± the interpolation gap, so movements across its edges count) — one :class:`Track` per
+    range. A superset of the answer; :func:`~.domain.correlation.near` decides. No audit: internal.
+
+    Two statements for a usual query, whatever the number of candidates: the index joined to the
+    orders and devices it names, then the candidates' fixes through the ``(device_id, time)`` index
+    — one ``OR`` term per distinct range (ranges are whole hours ± the gap, so there are a handful).
+    Very broad requests fall back to the window's hull, :data:`NEAR_DEVICES_PER_STATEMENT` devices
+    a statement."""
     cells = sorted(query_cells(lat, lon, radius_m))
-    buckets = buckets_between(posix(t1), posix(t2))
-    candidates: set[tuple[int, int]] = set()
+    start, end = posix(t1), posix(t2)
+    buckets = buckets_between(start, end)
+    hours: dict[tuple[int, int], set[int]] = {}
+    about: dict[tuple[int, int], tuple[str, float, float, str]] = {}
     for index in range(0, len(cells), 400):
-        candidates.update(
-            (int(order_id), int(device_id))
-            for order_id, device_id in session.execute(
-                select(PresenceRow.order_id, PresenceRow.device_id)
-                .where(
-                    PresenceRow.cell.in_(cells[index : index + 400]),
-                    PresenceRow.bucket >= buckets.start,
-                    PresenceRow.bucket < buckets.stop,
-                )
-                .distinct()
+        for order_id, device_id, bucket, person_id, term_start, term_end, identifier in session.execute(
+            select(
+                PresenceRow.order_id,
+                PresenceRow.device_id,
+                PresenceRow.bucket,
+                OrderRow.person_id,
+                OrderRow.start_at,
+                OrderRow.end_at,
+                DeviceRow.identifier,
             )
-        )
-    if not candidates:
+            .join(OrderRow, OrderRow.id == PresenceRow.order_id)
+            .join(DeviceRow, DeviceRow.id == PresenceRow.device_id)
+            .where(
+                PresenceRow.cell.in_(cells[index : index + 400]),
+                PresenceRow.bucket >= buckets.start,
+                PresenceRow.bucket < buckets.stop,
+            )
+            .distinct()
+        ):
+            key = (int(order_id), int(device_id))
+            hours.setdefault(key, set()).add(int(bucket))
+            about[key] = (person_id, posix(term_start), posix(term_end), identifier)
+    if not hours:
         return []
-    order_ids = sorted({order_id for order_id, _ in candidates})
-    orders = {row.id: row for row in session.scalars(select(OrderRow).where(OrderRow.id.in_(order_ids)))}
-    identifiers = dict(
-        session.execute(
-            select(DeviceRow.id, DeviceRow.identifier).where(
-                DeviceRow.id.in_(sorted({device_id for _, device_id in candidates}))
-            )
-        ).all()
-    )
-    margin = dt.timedelta(seconds=INTERPOLATION_MAX_GAP_S)
-    points: dict[tuple[int, int], list[TrackPoint]] = {key: [] for key in candidates}
-    for index in range(0, len(order_ids), 400):
-        for order_id, device_id, moment, plat, plon in session.execute(
+    ranges = {key: candidate_ranges(found, start, end) for key, found in hours.items()}
+    terms: dict[tuple[float, float], set[int]] = {}
+    for (_, device_id), key_ranges in ranges.items():
+        for time_range in key_ranges:
+            terms.setdefault(time_range, set()).add(device_id)
+    statements = [sorted(terms.items())]
+    if len(terms) > NEAR_RANGE_TERMS or sum(len(d) for d in terms.values()) > NEAR_DEVICES_PER_STATEMENT:
+        hull = (min(a for a, _ in terms), max(b for _, b in terms))
+        everyone = sorted({device_id for _, device_id in ranges})
+        statements = [
+            [(hull, set(everyone[index : index + NEAR_DEVICES_PER_STATEMENT]))]
+            for index in range(0, len(everyone), NEAR_DEVICES_PER_STATEMENT)
+        ]
+    points: dict[tuple[int, int, int], list[TrackPoint]] = {}
+    rows = (
+        row
+        for statement_terms in statements
+        for row in session.execute(
             select(
                 PositionRow.order_id,
                 PositionRow.device_id,
                 PositionRow.time,
                 PositionRow.lat,
                 PositionRow.lon,
-            )
-            .where(
-                PositionRow.order_id.in_(order_ids[index : index + 400]),
-                PositionRow.time >= t1 - margin,
-                PositionRow.time <= t2 + margin,
+            ).where(
+                or_(
+                    *(
+                        and_(
+                            PositionRow.device_id.in_(sorted(device_ids)),
+                            PositionRow.time >= from_posix(range_start),
+                            PositionRow.time <= from_posix(range_end),
+                        )
+                        for (range_start, range_end), device_ids in statement_terms
+                    )
+                ),
                 PositionRow.valid.is_(True),
                 PositionRow.lat.is_not(None),
             )
-            .order_by(PositionRow.order_id, PositionRow.device_id, PositionRow.time)
-        ):
-            key = (order_id, device_id)
-            if key in points:
-                points[key].append(TrackPoint(posix(moment), float(plat or 0.0), float(plon or 0.0)))
-    tracks = []
-    for (order_id, device_id), track_points in sorted(points.items()):
-        order = orders[order_id]
-        tracks.append(
-            Track(
-                person=order.person_id,
-                order=str(order_id),
-                device=identifiers[device_id],
-                points=track_points,
-                term_start=posix(order.start_at),
-                term_end=posix(order.end_at),
-            )
         )
+    )
+    for stored_order, device_id, moment, plat, plon in rows:
+        key = (stored_order or 0, device_id)
+        own = ranges.get(key)
+        if own is None:
+            continue  # the device's fixes under another order
+        t = posix(moment)
+        which = bisect.bisect_right(own, (t, math.inf)) - 1
+        if which >= 0 and t <= own[which][1]:
+            points.setdefault((*key, which), []).append(TrackPoint(t, float(plat or 0.0), float(plon or 0.0)))
+    tracks = []
+    for (order_id, device_id, _), track_points in sorted(points.items()):
+        person, term_from, term_to, device = about[(order_id, device_id)]
+        tracks.append(Track(person, str(order_id), device, track_points, term_from, term_to))
     return tracks
 
 

@@ -185,6 +185,56 @@ def test_timers_raise_signal_loss_and_escalate_unacknowledged_alerts(
     assert actions == ["monitoring.alert.raise", "monitoring.alert.escalate"]
 
 
+def test_a_fix_stamped_before_a_sweep_at_the_clock_still_raises_its_zone_alert(
+    any_db: Database, heard: list[Any]
+) -> None:
+    add_order(any_db, "o1", "dev-1", zones=[home_zone()], signal_loss_minutes=30)
+    center = center_for(any_db)
+    service.do_ingest(any_db, [fix("dev-1", 0)], "test", now=T0)
+    for second in range(5, 125, 5):  # the server's sweep, every 5 s at the clock
+        instant = T0 + dt.timedelta(seconds=second)
+        assert center.run_timers(instant, now=instant) == []
+    # Stamped at 1:30, in flight while the sweeps ran to 2:00: evaluated in full when it lands.
+    result = service.do_ingest(any_db, [fix("dev-1", 1.5, *AWAY)], "test", now=T0 + dt.timedelta(minutes=2))
+    assert [a.type for a in result.alerts] == ["inclusion_zone_violation"]
+    assert result.alerts[0].time == T0 + dt.timedelta(minutes=1.5)
+    # Signal loss is raised once, at its deadline, however many sweeps pass over it.
+    raised = []
+    for minute in range(2, 40):
+        instant = T0 + dt.timedelta(minutes=minute)
+        raised += center.run_timers(instant, now=instant, escalate=False)
+    assert [(r.type, r.time) for r in raised] == [("signal_loss", T0 + dt.timedelta(minutes=31.5))]
+    center.forget()  # a restart reads the state back: the alert is not raised again
+    assert center.run_timers(T0 + dt.timedelta(minutes=45), escalate=False) == []
+    assert [r.type for r in heard] == ["inclusion_zone_violation", "signal_loss"]
+
+
+def test_the_live_sweep_waits_for_a_new_orders_data_to_land(any_db: Database) -> None:
+    # An import writes its orders, then their fixes; the server's sweep may run in between. Judged
+    # before its fixes, an order's whole term looks silent and the fixes that follow come late.
+    from qorgau.monitoring.listeners import sweep_timers
+
+    wall = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    term = {"start": wall - dt.timedelta(days=3), "end": wall + dt.timedelta(days=30)}
+    add_order(any_db, "o1", "dev-1", zones=[home_zone()], **term)
+    add_order(any_db, "o2", "dev-2", zones=[home_zone()], **term)
+    first = wall - dt.timedelta(days=3) + dt.timedelta(minutes=5)  # out, five minutes into the term
+
+    def out(device: str) -> DecodedFix:
+        return dataclasses.replace(fix(device, 0, *AWAY), time=first)
+
+    sweep_timers(any_db)  # both orders were written a moment ago: not taken up yet
+    result = service.do_ingest(any_db, [out("dev-1")], "import", now=wall)
+    assert [(a.type, a.details["reason"], a.time) for a in result.alerts] == [
+        ("inclusion_zone_violation", "outside", first)
+    ]
+    # What a sweep that took the order up at once would have done: three silent days judged, and
+    # the fix from before them comes late.
+    center_for(any_db).run_timers(wall, now=wall, escalate=False)
+    late = service.do_ingest(any_db, [out("dev-2")], "import", now=wall)
+    assert late.accepted == 1 and late.alerts == []
+
+
 def test_victim_proximity_uses_the_protected_persons_device(any_db: Database) -> None:
     victim = add_person(any_db, "Айгерим Сапарова")
     with any_db.session() as session:

@@ -89,8 +89,13 @@ def fill(database: Database, seed: int) -> list[DecodedFix]:
     return fixes
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_indexed_correlation_equals_brute_force_on_random_data(any_db: Database, seed: int) -> None:
+@pytest.mark.parametrize(("seed", "hull"), [(1, False), (2, False), (1, True)])
+def test_indexed_correlation_equals_brute_force_on_random_data(
+    any_db: Database, seed: int, hull: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if hull:  # the fallback of very broad requests: the window's hull, a few devices a statement
+        monkeypatch.setattr(service, "NEAR_RANGE_TERMS", 0)
+        monkeypatch.setattr(service, "NEAR_DEVICES_PER_STATEMENT", 2)
     fixes = fill(any_db, seed)
     rng = random.Random(seed * 100)
     matches = interpolated = 0

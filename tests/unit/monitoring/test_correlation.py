@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qorgau.monitoring.domain.correlation import (
+    ReachBox,
     Track,
     TrackPoint,
     cell_of,
@@ -151,3 +152,76 @@ def test_segment_cells_cover_the_whole_movement(
     lat = start.lat + (end.lat - start.lat) * share
     lon = start.lon + (end.lon - start.lon) * share
     assert cell_of(lat, lon, resolution) in cells
+
+
+# --- the reach box: what near() may skip unmeasured -------------------------------------------------
+
+places = st.tuples(st.floats(-89.0, 89.0), st.floats(-179.9, 179.9))
+radii = st.floats(1.0, 20_000.0)
+
+
+@given(places, radii, st.floats(0, 360), st.floats(0.5, 3.0), st.floats(0, 360), st.floats(0.5, 3.0))
+@settings(max_examples=300)
+def test_a_movement_the_reach_box_excludes_is_beyond_the_radius(
+    place: tuple[float, float],
+    radius: float,
+    bearing_a: float,
+    reach_a: float,
+    bearing_b: float,
+    reach_b: float,
+) -> None:
+    box = ReachBox.around(*place, radius)
+    if box is None:
+        return
+    start = TrackPoint(0.0, *destination(*place, bearing_a, radius * reach_a))
+    end = TrackPoint(60.0, *destination(*place, bearing_b, radius * reach_b))
+    if box.excludes(start, end):
+        assert closest_approach(start, end, *place).distance_m > radius
+    if box.excludes(start, start):
+        assert haversine_m(*place, start.lat, start.lon) > radius
+
+
+@given(places, radii, st.floats(0, 360))
+def test_the_reach_box_keeps_every_point_within_the_radius(
+    place: tuple[float, float], radius: float, bearing: float
+) -> None:
+    box = ReachBox.around(*place, radius)
+    inside = TrackPoint(0.0, *destination(*place, bearing, radius * 0.999))
+    assert box is None or not box.excludes(inside, inside)
+
+
+def test_the_reach_box_is_tight_enough_to_skip_most_of_a_city() -> None:
+    box = ReachBox.around(*SCENE, 500.0)
+    assert box is not None
+    far = [TrackPoint(0.0, *destination(*SCENE, bearing, 700.0)) for bearing in range(0, 360, 10)]
+    assert sum(box.excludes(p, p) for p in far) >= 20
+    assert ReachBox.around(89.999, 0.0, 500.0) is None
+    assert ReachBox.around(10.0, 179.999, 500.0) is None
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.floats(0, 7200), st.floats(0, 1500), st.floats(0, 360)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.floats(50, 800),
+)
+@settings(max_examples=150)
+def test_near_answers_the_same_with_and_without_skipping(
+    fixes: list[tuple[int, float, float, float]], radius: float
+) -> None:
+    tracks = [
+        Track(
+            f"p{person}",
+            f"o{person}",
+            f"d{person}",
+            [point(t, metres, bearing) for who, t, metres, bearing in fixes if who == person],
+            0.0,
+            10_000.0,
+        )
+        for person in range(4)
+    ]
+    skipped = near(*SCENE, radius, 600.0, 6000.0, tracks, max_gap_s=1800.0)
+    measured = near(*SCENE, radius, 600.0, 6000.0, tracks, max_gap_s=1800.0, skip_far=False)
+    assert skipped == measured

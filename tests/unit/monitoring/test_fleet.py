@@ -100,7 +100,15 @@ def random_fixes(rnd: random.Random, orders: list[OrderRules], count: int) -> li
     return fixes
 
 
-def run_both(seed: int, orders_count: int = 8, fixes_count: int = 500, batches: int = 5) -> None:
+def run_both(
+    seed: int,
+    orders_count: int = 8,
+    fixes_count: int = 500,
+    batches: int = 5,
+    sweeps: tuple[float, float] = (0.0, 1200.0),
+) -> None:
+    """Fixes in batches, each followed by a timer at the batch's last fix time plus a random offset
+    within ``sweeps`` (a negative one: the next batch brings fixes older than the timer)."""
     rnd = random.Random(seed)
     orders = random_orders(rnd, orders_count)
     fixes = random_fixes(rnd, orders, fixes_count)
@@ -115,10 +123,11 @@ def run_both(seed: int, orders_count: int = 8, fixes_count: int = 500, batches: 
         chunk = fixes[low:high]
         expected += evaluate_sequentially(orders, states, chunk)
         got += fleet.evaluate_fixes(FixBatch.from_fixes(fleet, chunk))
-        now = max(f.time for f in chunk) + rnd.uniform(0, 1200)
-        for o in orders:
-            apply_timer(states[o.order_id], now, expected)
-        got += fleet.evaluate_timers(now)
+        last = max(f.time for f in chunk)
+        for now in sorted(last + rnd.uniform(*sweeps) for _ in range(rnd.choice([1, 1, 3]))):
+            for o in orders:
+                apply_timer(states[o.order_id], now, expected)
+            got += fleet.evaluate_timers(now)
 
     def key(a: AlertEvent) -> tuple[float, str, str, str]:
         return (a.time, a.order_id, a.type, a.zone_id or "")
@@ -132,6 +141,13 @@ def run_both(seed: int, orders_count: int = 8, fixes_count: int = 500, batches: 
 @given(st.integers(0, 2**32 - 1))
 def test_batch_evaluation_matches_fix_by_fix_evaluation(seed: int) -> None:
     run_both(seed)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_timers_at_the_clock_match_with_fixes_arriving_after_them(seed: int) -> None:
+    # Sweeps at the clock, a few minutes ahead of fixes still in flight (the server's situation).
+    run_both(seed, batches=20, sweeps=(-600.0, 300.0))
 
 
 @pytest.mark.parametrize("batches", [1, 2, 50])
@@ -192,3 +208,25 @@ def test_order_can_resume_from_a_saved_state() -> None:
     fleet.add_order(rules, state)
     assert fleet.state("o1") == state
     assert fleet.evaluate_fixes(FixBatch.from_fixes(fleet, [Fix("d1", BASE + 60, 43.2, 76.9, 10.0)])) == []
+
+
+def test_a_sweep_moves_only_what_it_acted_on() -> None:
+    fleet = FleetEvaluator()
+    fleet.add_order(home_order())
+    home = (43.2, 76.9)
+    out = destination(*home, 90.0, 1000.0)
+    night = BASE + 4 * 3600  # the curfew opens at 22:00 UTC
+    fleet.evaluate_fixes(FixBatch.from_fixes(fleet, [Fix("d1", night + 60, *home)]))
+    changed: list[str] = []
+    assert fleet.evaluate_timers(night + 600, changed) == [] and changed == []
+    state = fleet.state("o1")
+    assert state.evaluated_until == night + 60 and state.timers_until == night + 600
+    # A fix stamped before the sweep arrives after it: evaluated in full, not late.
+    [alert] = fleet.evaluate_fixes(FixBatch.from_fixes(fleet, [Fix("d1", night + 300, *out)]))
+    assert alert.type == AlertType.INCLUSION_ZONE_VIOLATION and alert.time == night + 300
+    assert fleet.state("o1").timers_until is None
+    # Signal loss (30 minutes) is acted on at its deadline: the state moves there and is reported.
+    [loss] = fleet.evaluate_timers(night + 3000, changed)
+    assert loss.type == AlertType.SIGNAL_LOSS and loss.time == night + 300 + 1800
+    assert changed == ["o1"] and fleet.state("o1").evaluated_until == night + 2100
+    assert fleet.evaluate_timers(night + 3005) == []

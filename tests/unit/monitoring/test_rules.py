@@ -342,6 +342,125 @@ def test_late_fix_does_not_rewrite_the_state_but_reports_its_tamper() -> None:
     assert run.state == state
 
 
+# --- timers at the clock: a sweep decides only what is due ----------------------------------------
+
+
+def sweep(run: Run, first: str, last: str, every_s: float = 5.0) -> list[AlertEvent]:
+    """Timers every ``every_s`` seconds from ``first`` to ``last`` (as the server's sweep does)."""
+    raised: list[AlertEvent] = []
+    t, end = at(first), at(last)
+    while t <= end:
+        run.state, alerts = evaluate_timer(run.state, t)
+        run.alerts += alerts
+        raised += alerts
+        t += every_s
+    return raised
+
+
+def test_a_fix_stamped_before_a_sweep_still_raises_its_exclusion_alert() -> None:
+    run = Run(school_order())
+    run.fix("2026-02-02 09:00")  # Monday, school hours, at home
+    assert sweep(run, "2026-02-02 09:01", "2026-02-02 09:06") == []
+    assert run.state.evaluated_until == at("2026-02-02 09:00")  # nothing was due: the state stays
+    [alert] = run.fix("2026-02-02 09:04", SCHOOL)  # stamped before the last sweep, arrives after it
+    assert alert.type == AlertType.EXCLUSION_ZONE_VIOLATION
+    assert alert.time == at("2026-02-02 09:04") and alert.details["reason"] == "inside"
+    assert "late" not in alert.details
+
+
+def test_a_fix_stamped_before_a_sweep_still_raises_its_inclusion_alert() -> None:
+    run = Run(order(inclusion_grace_s=3 * 3600.0))
+    run.fix("2026-02-01 22:30")  # home during the curfew
+    assert sweep(run, "2026-02-01 22:31", "2026-02-01 22:40", every_s=60.0) == []
+    [alert] = run.fix("2026-02-01 22:35", away(800))
+    assert alert.type == AlertType.INCLUSION_ZONE_VIOLATION
+    assert alert.time == at("2026-02-01 22:35") and alert.details["reason"] == "outside"
+    assert run.fix("2026-02-01 22:41", away(900)) == []  # the same episode
+
+
+def test_a_fix_stamped_before_a_sweep_still_ends_an_episode_and_shows_the_person_home() -> None:
+    run = Run(order(inclusion_grace_s=3 * 3600.0))
+    run.fix("2026-02-01 22:30", away(800))
+    run.fix("2026-02-01 22:32")  # back home
+    sweep(run, "2026-02-01 22:33", "2026-02-01 22:50", every_s=60.0)
+    assert run.fix("2026-02-01 22:40", away(900)) != []  # out again: a new episode
+    assert run.types() == [AlertType.INCLUSION_ZONE_VIOLATION] * 2
+
+
+def test_sweeps_at_the_clock_raise_signal_loss_exactly_once() -> None:
+    run = Run(order("2026-02-01 12:00", zones=[], signal_loss_s=1800.0))
+    run.fix("2026-02-01 12:00")
+    [alert] = sweep(run, "2026-02-01 12:25", "2026-02-01 12:40")
+    assert alert.type == AlertType.SIGNAL_LOSS and alert.time == at("2026-02-01 12:30")
+    assert run.state.evaluated_until == at("2026-02-01 12:30")  # the deadline acted on, not the sweep
+    assert sweep(run, "2026-02-01 12:40", "2026-02-01 13:00", every_s=60.0) == []
+    assert run.fix("2026-02-01 12:35") == []  # after the alert: ends the silence, raises nothing
+    assert not run.state.signal_loss_open
+    assert sweep(run, "2026-02-01 12:36", "2026-02-01 13:04", every_s=60.0) == []
+    [again] = sweep(run, "2026-02-01 13:05", "2026-02-01 13:06", every_s=60.0)  # a new silence
+    assert again.time == at("2026-02-01 13:05")
+    assert run.types() == [AlertType.SIGNAL_LOSS] * 2
+
+
+def test_a_fix_from_before_a_signal_loss_alert_cannot_take_it_back() -> None:
+    run = Run(order("2026-02-01 12:00", zones=[], signal_loss_s=1800.0))
+    run.fix("2026-02-01 12:00")
+    sweep(run, "2026-02-01 12:30", "2026-02-01 12:31")
+    state = run.state.copy()
+    assert run.fix("2026-02-01 12:29") == []  # late: the timer decided at 12:30
+    assert run.state == state and run.state.signal_loss_open
+
+
+def test_sweeps_at_the_clock_raise_the_curfew_opening_exactly_once() -> None:
+    run = Run(order())
+    run.fix("2026-02-01 21:50", away(2000))
+    [alert] = sweep(run, "2026-02-01 21:55", "2026-02-01 22:10")
+    assert alert.details["reason"] == "outside_at_window_start" and alert.time == at("2026-02-01 22:00")
+    assert run.state.evaluated_until == at("2026-02-01 22:00")
+    assert run.fix("2026-02-01 22:05", away(1900)) == []  # stamped before the sweep: same episode
+    assert sweep(run, "2026-02-01 22:10", "2026-02-01 23:00", every_s=60.0) == []
+    assert run.fix("2026-02-01 22:50") == []  # home: the episode ends
+    assert not run.state.zone_open[0]
+    assert len(run.types()) == 1
+
+
+def test_a_curfew_opening_with_the_person_home_leaves_a_late_fix_free_to_raise() -> None:
+    run = Run(order())
+    run.fix("2026-02-01 21:58")
+    assert sweep(run, "2026-02-01 21:59", "2026-02-01 22:06") == []
+    assert run.state.evaluated_until == at("2026-02-01 21:58")
+    [alert] = run.fix("2026-02-01 22:03", away(700))
+    assert alert.details["reason"] == "outside" and alert.time == at("2026-02-01 22:03")
+
+
+def test_a_fix_inside_the_swept_stretch_makes_the_next_sweep_look_again() -> None:
+    # A fix stamped between the last fix and the last sweep changes where the person is; an opening
+    # the sweep already passed (with the person home) must now raise.
+    run = Run(order())
+    run.fix("2026-02-01 21:50")
+    assert sweep(run, "2026-02-01 21:55", "2026-02-01 22:02") == []
+    run.fix("2026-02-01 21:58", away(1500))  # arrives late, but nothing was due after 21:50
+    [alert] = sweep(run, "2026-02-01 22:02", "2026-02-01 22:03")
+    assert alert.details["reason"] == "outside_at_window_start" and alert.time == at("2026-02-01 22:00")
+
+
+def test_grace_period_is_raised_once_by_sweeps_at_the_clock() -> None:
+    run = Run(order(inclusion_grace_s=900.0))
+    run.fix("2026-02-01 21:55")
+    [alert] = sweep(run, "2026-02-01 22:00", "2026-02-01 22:30", every_s=30.0)
+    assert alert.details["reason"] == "no_fix_inside" and alert.time == at("2026-02-01 22:15")
+    assert run.state.evaluated_until == at("2026-02-01 22:15")
+
+
+def test_proximity_episode_ends_when_the_older_position_goes_stale() -> None:
+    run = Run(proximity_order())
+    run.victim("2026-02-01 12:00", away(1000))
+    run.fix("2026-02-01 12:01", away(1100))
+    sweep(run, "2026-02-01 12:02", "2026-02-01 12:08", every_s=60.0)
+    assert not run.state.proximity_open
+    assert run.state.evaluated_until == at("2026-02-01 12:05")  # the victim's position went stale
+
+
 def test_evaluate_fix_leaves_the_given_state_untouched() -> None:
     state = new_device_state(order())
     snapshot = state.copy()

@@ -20,7 +20,9 @@ random streams. It is fast because almost every fix changes nothing that matters
    evaluated separately and vectorised, in arrival order, unless a late fix forces the scalar path.
 
 Timers (:meth:`FleetEvaluator.evaluate_timers`) use the same idea: only orders with a deadline or a
-window change due run the scalar :func:`.rules.apply_timer`.
+window change due since they were last checked run the scalar :func:`.rules.apply_timer`; for the
+others only ``timers_until`` moves (``evaluated_until`` stays at their last fix, so a fix still in
+flight is not late when it arrives).
 """
 
 from __future__ import annotations
@@ -220,6 +222,7 @@ class FleetEvaluator:
 
     def _allocate_state(self, orders: int, zones: int) -> None:
         self._evaluated_until = np.zeros(orders)
+        self._timers_until = np.full(orders, np.nan)
         self._last_fix_time = np.full(orders, np.nan)
         self._last_lat = np.full(orders, np.nan)
         self._last_lon = np.full(orders, np.nan)
@@ -242,6 +245,7 @@ class FleetEvaluator:
         old_orders, old_zones = self._size, self._zone_size
         old = (
             self._evaluated_until,
+            self._timers_until,
             self._last_fix_time,
             self._last_lat,
             self._last_lon,
@@ -267,6 +271,7 @@ class FleetEvaluator:
         for new, previous in zip(
             (
                 self._evaluated_until,
+                self._timers_until,
                 self._last_fix_time,
                 self._last_lat,
                 self._last_lon,
@@ -353,6 +358,7 @@ class FleetEvaluator:
         inside = self._zone_inside[first : first + len(rules.zones)].tolist()
         last_fix_time = float(self._last_fix_time[slot])
         victim_time = float(self._victim_time[slot])
+        timers_until = float(self._timers_until[slot])
         known = not math.isnan(last_fix_time)
         victim = not math.isnan(victim_time)
         return DeviceState(
@@ -371,12 +377,14 @@ class FleetEvaluator:
             victim_time if victim else None,
             float(self._victim_lat[slot]) if victim else None,
             float(self._victim_lon[slot]) if victim else None,
+            None if math.isnan(timers_until) else timers_until,
         )
 
     def _store(self, slot: int, state: DeviceState) -> None:
         first = int(self._zone_first[slot])
         count = len(state.zone_open)
         self._evaluated_until[slot] = state.evaluated_until
+        self._timers_until[slot] = np.nan if state.timers_until is None else state.timers_until
         self._last_fix_time[slot] = np.nan if state.last_fix_time is None else state.last_fix_time
         self._last_lat[slot] = np.nan if state.last_lat is None else state.last_lat
         self._last_lon[slot] = np.nan if state.last_lon is None else state.last_lon
@@ -540,6 +548,7 @@ class FleetEvaluator:
         quiet_last = np.flatnonzero(last & ~interesting)
         slots = order[quiet_last]
         self._evaluated_until[slots] = t[quiet_last]
+        self._timers_until[slots] = np.nan
         self._last_fix_time[slots] = t[quiet_last]
         self._last_lat[slots] = lat[quiet_last]
         self._last_lon[slots] = lon[quiet_last]
@@ -651,6 +660,7 @@ class FleetEvaluator:
         row = int(item_row[previous])
         t = float(batch.time[row])
         state.evaluated_until = t
+        state.timers_until = None
         state.last_fix_time = t
         state.last_lat = float(batch.lat[row])
         state.last_lon = float(batch.lon[row])
@@ -812,14 +822,16 @@ class FleetEvaluator:
 
     # --- timers -----------------------------------------------------------------------------------
 
-    def evaluate_timers(self, now: float) -> list[AlertEvent]:
-        """Process the passing of time up to ``now`` for every order (see :func:`.rules.apply_timer`;
-        pass the server's time minus the accepted ingest delay, or fixes in flight become late)."""
+    def evaluate_timers(self, now: float, changed: list[str] | None = None) -> list[AlertEvent]:
+        """Process the passing of time up to ``now`` for every order (see :func:`.rules.apply_timer`:
+        ``now`` may be the server's clock). The ids of orders whose state changed beyond
+        ``timers_until`` are appended to ``changed`` when given (what a caller must save)."""
         self._ensure_built()
         alerts: list[AlertEvent] = []
         if self._size == 0:
             return alerts
-        live = (self._start <= now) & (self._evaluated_until < now) & (self._evaluated_until < self._end)
+        begin = np.fmax(self._evaluated_until, self._timers_until)  # rules.DeviceState.checked_until
+        live = (self._start <= now) & (begin < now) & (begin < self._end)
         known = self._last_fix_time
         reference = np.where(np.isnan(known), self._start, known)
         due = ~self._signal_open & (reference + self._signal_limit <= now)
@@ -831,9 +843,9 @@ class FleetEvaluator:
             )
         due |= self._proximity_open & stale
         floor = now - _LOOKBACK_S
-        due |= self._evaluated_until < floor
+        due |= begin < floor
         if self._zone_size:
-            since = np.maximum(self._evaluated_until[self._zone_order], floor)
+            since = np.maximum(begin[self._zone_order], floor)
             considered = live[self._zone_order]
             lo = float(since[considered].min()) if considered.any() else now
             _, boundaries = self._schedule_window(min(lo, now), now)
@@ -848,10 +860,17 @@ class FleetEvaluator:
         self.statistics.scalar_timers += int(due.sum())
         for slot in np.flatnonzero(due):
             state = self._load(int(slot))
+            before = state.copy() if changed is not None else None
             apply_timer(state, now, alerts)
             self._store(int(slot), state)
+            if before is not None and changed is not None:
+                before.timers_until = state.timers_until
+                if before != state:
+                    changed.append(state.rules.order_id)
+        # Nothing due: the scalar function would only move ``timers_until`` (``now`` is past
+        # ``evaluated_until`` for every live order, and so is the order's end).
         quiet = live & ~due
-        self._evaluated_until[quiet] = np.minimum(now, self._end[quiet])
+        self._timers_until[quiet] = np.minimum(now, self._end[quiet])
         return _sorted(alerts)
 
 

@@ -39,11 +39,18 @@ arriving) the next occurrence is a new episode.
 
 Time-driven conditions are caught up by every call: a fix first processes the deadlines and window
 openings strictly before it, so a missed timer never loses an alert and the alert carries the
-instant the condition began. A fix older than what the state already reflects ("late") cannot
-rewrite history: it only raises a tamper or power event whose episode is not open. Hence a timer
-closes the past up to its ``now``: run timers at the server's time *minus the ingest delay you
-accept* (say 120 s; NIJ allows 3–4 minutes from event to agency), or fixes still in flight would
-arrive late and only their events would count.
+instant the condition began. A fix older than what the state already reflects
+(``evaluated_until``: its last fix, or the last deadline that changed something) is "late" and
+cannot rewrite history: it only raises a tamper or power event whose episode is not open.
+
+A timer moves ``evaluated_until`` only through the deadlines it actually acted on — a signal-loss
+limit reached, a window that opened with the person on the wrong side, a grace period run out, a
+window closing an open episode, a protected position gone stale — never to its ``now``. So a
+timer may run at the server's clock: a fix stamped before the sweep but still in flight is
+evaluated in full when it arrives, unless a deadline between its time and the sweep already
+decided (a fix from before a signal-loss alert cannot take the alert back). How far timers have
+looked without finding anything due is kept apart (``timers_until``), so repeated sweeps cost
+nothing and a fix stamped inside that stretch reopens it.
 
 Fixes outside the order's term are never evaluated (:func:`order_is_active`): there is no tracking
 without an order. Instants are POSIX seconds (UTC floats).
@@ -187,9 +194,13 @@ def order_is_active(rules: OrderRules, t: float) -> bool:
 class DeviceState:
     """What the center knows about the device under one order, between two evaluations.
 
-    ``evaluated_until`` is the instant up to which time-driven conditions have been processed;
-    ``zone_inside[k]`` is whether the last fix was inside ``rules.zones[k]`` (``None``: no fix
-    yet); ``zone_open[k]`` and the ``*_open`` flags say which alert episodes are open.
+    ``evaluated_until`` is the instant the state reflects: the last fix, or the last deadline a
+    timer acted on; a fix older than it is late. ``zone_inside[k]`` is whether the last fix was
+    inside ``rules.zones[k]`` (``None``: no fix yet); ``zone_open[k]`` and the ``*_open`` flags say
+    which alert episodes are open. ``timers_until`` (``None``: same as ``evaluated_until``) is how
+    far timers have looked and found nothing due after ``evaluated_until`` — bookkeeping only (not
+    in the stored snapshot: without it the next timer looks again from ``evaluated_until`` and
+    finds the same).
     """
 
     rules: OrderRules
@@ -207,6 +218,15 @@ class DeviceState:
     victim_time: float | None = None
     victim_lat: float | None = None
     victim_lon: float | None = None
+    timers_until: float | None = None
+
+    @property
+    def checked_until(self) -> float:
+        """The instant from which the next timer looks for deadlines."""
+        timers_until = self.timers_until
+        if timers_until is None or timers_until < self.evaluated_until:
+            return self.evaluated_until
+        return timers_until
 
     def copy(self) -> DeviceState:
         """An independent copy (the zone lists are copied too)."""
@@ -226,6 +246,7 @@ class DeviceState:
             self.victim_time,
             self.victim_lat,
             self.victim_lon,
+            self.timers_until,
         )
 
 
@@ -249,8 +270,9 @@ def evaluate_fix(state: DeviceState, fix: Fix) -> tuple[DeviceState, list[AlertE
 def evaluate_timer(state: DeviceState, now: float) -> tuple[DeviceState, list[AlertEvent]]:
     """Process the passing of time up to ``now`` (inclusive) with no new fix.
 
-    Fixes stamped before ``now`` that arrive afterwards count as late (see the module docstring):
-    pass the server's time minus the accepted ingest delay.
+    Raises what falls due by ``now`` and moves ``evaluated_until`` only to the last deadline that
+    changed the state (see the module docstring): a fix stamped before ``now`` that arrives
+    afterwards is still evaluated in full unless such a deadline lies after its time.
     """
     new_state = state.copy()
     alerts: list[AlertEvent] = []
@@ -289,7 +311,8 @@ def apply_fix(
     if t < state.evaluated_until:
         _late_fix(state, fix, alerts)
         return
-    _advance(state, t, False, alerts)
+    _advance(state, state.evaluated_until, t, False, alerts)
+    state.timers_until = None  # the fix may change what is due after it: timers look again from t
 
     tamper = event is DeviceEvent.TAMPER
     if tamper and not state.tamper_open:
@@ -359,15 +382,26 @@ def apply_fix(
 
 
 def apply_timer(state: DeviceState, now: float, alerts: list[AlertEvent]) -> None:
-    """:func:`evaluate_timer` in place, appending to ``alerts``."""
+    """:func:`evaluate_timer` in place, appending to ``alerts``.
+
+    Looks at ``(checked_until, now]``; ``evaluated_until`` moves to the latest instant at which
+    something changed (an alert raised, an episode ended), ``timers_until`` to ``now``.
+    """
     rules = state.rules
-    if now < rules.start or now <= state.evaluated_until or state.evaluated_until >= rules.end:
+    begin = state.checked_until
+    if now < rules.start or now <= begin or begin >= rules.end:
         return  # nothing new, or the order is over: its state is final
-    _advance(state, now, True, alerts)
+    changed = _advance(state, begin, now, True, alerts)
     until = min(now, rules.end)
     if state.proximity_open:
-        _check_proximity(state, until, alerts)
-    state.evaluated_until = until
+        stale = proximity_stale_at(state)
+        if stale is not None and stale < until:
+            # One of the two positions is too old from just after ``stale``: the episode ends there.
+            state.proximity_open = False
+            changed = stale if changed is None else max(changed, stale)
+    if changed is not None and changed > state.evaluated_until:
+        state.evaluated_until = changed
+    state.timers_until = until if until > state.evaluated_until else None
 
 
 def apply_protected_fix(state: DeviceState, fix: Fix, alerts: list[AlertEvent]) -> None:
@@ -387,11 +421,11 @@ def apply_protected_fix(state: DeviceState, fix: Fix, alerts: list[AlertEvent]) 
 
 
 def next_deadline(state: DeviceState) -> float | None:
-    """The earliest instant after ``evaluated_until`` at which :func:`evaluate_timer` could change
+    """The earliest instant after ``checked_until`` at which :func:`evaluate_timer` could change
     the state (signal-loss limit, a window opening or closing, a grace period running out, a
     protected position going stale), or ``None`` if nothing is pending before the order ends."""
     rules = state.rules
-    begin = state.evaluated_until
+    begin = state.checked_until
     candidates: list[float] = []
     if not state.signal_loss_open:
         reference = rules.start if state.last_fix_time is None else state.last_fix_time
@@ -406,10 +440,19 @@ def next_deadline(state: DeviceState) -> float | None:
         deadline = _grace_deadline(state, index, zone, window)
         if deadline is not None:
             candidates.append(deadline)
-    if state.proximity_open and state.victim_time is not None and state.last_fix_time is not None:
-        candidates.append(min(state.victim_time, state.last_fix_time) + rules.proximity_staleness_s)
+    stale = proximity_stale_at(state) if state.proximity_open else None
+    if stale is not None:
+        candidates.append(stale)
     future = [c for c in candidates if begin < c < rules.end]
     return min(future) if future else None
+
+
+def proximity_stale_at(state: DeviceState) -> float | None:
+    """The last instant at which both positions of an open proximity episode are fresh (after it the
+    episode ends), or ``None`` if a position is missing."""
+    if state.victim_time is None or state.last_fix_time is None:
+        return None
+    return min(state.victim_time, state.last_fix_time) + state.rules.proximity_staleness_s
 
 
 # --- internals ------------------------------------------------------------------------------------
@@ -446,23 +489,32 @@ def _late_fix(state: DeviceState, fix: Fix, alerts: list[AlertEvent]) -> None:
         )
 
 
-def _advance(state: DeviceState, until: float, inclusive: bool, alerts: list[AlertEvent]) -> None:
-    """Process the time-driven conditions in ``(evaluated_until, until)`` (``]`` if ``inclusive``).
+def _latest(changed: float | None, instant: float) -> float:
+    return instant if changed is None or instant > changed else changed
 
-    Does not move ``evaluated_until``; the caller does, after its own evaluation at ``until``.
+
+def _advance(
+    state: DeviceState, begin: float, until: float, inclusive: bool, alerts: list[AlertEvent]
+) -> float | None:
+    """Process the time-driven conditions in ``(begin, until)`` (``]`` if ``inclusive``); ``begin``
+    is ``evaluated_until`` or a later instant up to which nothing was due.
+
+    Returns the latest instant at which the state changed (``None``: nothing changed). Does not
+    move ``evaluated_until``; the caller does.
     """
     rules = state.rules
-    begin = state.evaluated_until
     if until > rules.end:
         until = rules.end
         inclusive = False
     if until <= begin:
-        return
+        return None
+    changed: float | None = None
     if not state.signal_loss_open:
         reference = rules.start if state.last_fix_time is None else state.last_fix_time
         deadline = reference + rules.signal_loss_s
         if _before(deadline, until, inclusive):
             state.signal_loss_open = True
+            changed = deadline
             alerts.append(
                 AlertEvent(
                     AlertType.SIGNAL_LOSS,
@@ -474,7 +526,10 @@ def _advance(state: DeviceState, until: float, inclusive: bool, alerts: list[Ale
                 )
             )
     for index, zone in enumerate(rules.zones):
-        _advance_zone(state, index, zone, begin, until, inclusive, alerts)
+        zone_changed = _advance_zone(state, index, zone, begin, until, inclusive, alerts)
+        if zone_changed is not None:
+            changed = _latest(changed, zone_changed)
+    return changed
 
 
 def _grace_deadline(
@@ -498,7 +553,9 @@ def _advance_zone(
     until: float,
     inclusive: bool,
     alerts: list[AlertEvent],
-) -> None:
+) -> float | None:
+    """One zone's windows and grace periods in ``(begin, until)``; returns the latest instant at
+    which the zone's episode changed (``None``: it did not)."""
     rules = state.rules
     timeline = zone.timeline
     inside = state.zone_inside[index]
@@ -506,11 +563,13 @@ def _advance_zone(
         (-math.inf, math.inf) if timeline is None else timeline.window_at(begin)
     )
     cursor = begin
+    changed: float | None = None
     while True:
         if window is not None:
             deadline = _grace_deadline(state, index, zone, window)
             if deadline is not None and _before(deadline, until, inclusive):
                 state.zone_open[index] = True
+                changed = _latest(changed, deadline)
                 alerts.append(
                     AlertEvent(
                         AlertType.INCLUSION_ZONE_VIOLATION,
@@ -522,21 +581,24 @@ def _advance_zone(
                     )
                 )
             if not _before(window[1], until, inclusive):
-                return
-            state.zone_open[index] = False  # the window closed: the episode ends with it
+                return changed
+            if state.zone_open[index]:  # the window closed: the episode ends with it
+                state.zone_open[index] = False
+                changed = _latest(changed, window[1])
             cursor = window[1]
             window = None
         else:
             assert timeline is not None  # an always-active zone never leaves its window
             opening = timeline.next_window_start(cursor)
             if opening is None or not _before(opening, until, inclusive):
-                return
+                return changed
             closing = timeline.next_window_end(opening)
             window = (opening, math.inf if closing is None else closing)
             cursor = opening
             violation = inside is False if zone.inclusion else inside is True
             if violation:
                 state.zone_open[index] = True
+                changed = _latest(changed, opening)
                 alerts.append(
                     AlertEvent(
                         AlertType.INCLUSION_ZONE_VIOLATION

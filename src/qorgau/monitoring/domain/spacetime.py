@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Sequence
 
 import h3
 
@@ -123,15 +123,34 @@ def movement_keys(start: TrackPoint, end: TrackPoint) -> set[tuple[str, int]]:
     return {(cell, bucket) for cell in cells for bucket in buckets_between(start.time, end.time)}
 
 
+def presence_keys(
+    track: Sequence[TrackPoint], new_times: Container[float] | None = None
+) -> set[tuple[str, int]]:
+    """The index keys that the fixes at ``new_times`` add to a time-ordered ``track`` (the track holds
+    them and their stored neighbours): each new fix's own keys, and the keys of every movement with
+    a new fix at either end. ``new_times=None``: every fix of the track is new.
+
+    The one function that decides the rows of ``monitoring_presence``: the center calls it on every
+    ingested batch, the benchmark's bulk loader on whole tracks. Fixes that arrive in time order,
+    in any batches, give the union of :func:`presence_keys` of the whole track (a late fix in the
+    middle adds its movements and keeps the old ones: a superset, which the index may be).
+    """
+    keys: set[tuple[str, int]] = set()
+    previous: TrackPoint | None = None
+    previous_new = False
+    for point in track:
+        is_new = new_times is None or point.time in new_times
+        if is_new:
+            keys |= fix_keys(point)
+        if previous is not None and (is_new or previous_new):
+            keys |= movement_keys(previous, point)
+        previous, previous_new = point, is_new
+    return keys
+
+
 def track_keys(points: Iterable[TrackPoint]) -> set[tuple[str, int]]:
     """Every index key of a track: its fixes and the movements between consecutive ones."""
-    ordered = sorted(points, key=lambda p: p.time)
-    keys: set[tuple[str, int]] = set()
-    for index, point in enumerate(ordered):
-        keys |= fix_keys(point)
-        if index:
-            keys |= movement_keys(ordered[index - 1], point)
-    return keys
+    return presence_keys(sorted(points, key=lambda p: p.time))
 
 
 def query_cells(lat: float, lon: float, radius_m: float) -> set[str]:
@@ -140,3 +159,37 @@ def query_cells(lat: float, lon: float, radius_m: float) -> set[str]:
     for resolution in RESOLUTIONS:
         cells |= disc_cells(lat, lon, radius_m + SPACING_M[resolution], resolution)
     return cells
+
+
+def candidate_ranges(buckets: Iterable[int], t1: float, t2: float) -> list[tuple[float, float]]:
+    """The time ranges of a candidate's fixes that can change a correlation answer for ``[t1, t2]``,
+    given the buckets of the window in which the index found it near the place: each bucket
+    widened by :data:`INTERPOLATION_MAX_GAP_S` on both sides, clipped to ``[t1 − gap, t2 + gap]``,
+    overlapping or touching ranges merged; in time order.
+
+    Why nothing that matters is left out: a fix within reach at ``τ`` indexed ``(cell, bucket(τ))``;
+    a movement ``A → B`` within reach at ``τ`` indexed its cells in every bucket from A's to B's,
+    ``bucket(τ)`` among them, and ``B − A ≤ gap`` puts both A and B in ``[τ − gap, τ + gap]``, inside
+    the widened ``bucket(τ)``. Within a range the fixes are all the track's fixes of that time, so two
+    consecutive ones there are consecutive in the track; a movement between two ranges is not
+    within reach (else one range would hold both ends) — each range is measured as a track of its own.
+
+    >>> [(a - 7200.0, b - 7200.0) for a, b in candidate_ranges([2], 7000.0, 20000.0)]
+    [(-1800.0, 5400.0)]
+    >>> len(candidate_ranges([2, 3], 7000.0, 20000.0)), len(candidate_ranges([2, 4], 7000.0, 20000.0))
+    (1, 1)
+    >>> len(candidate_ranges([2, 5], 7000.0, 30000.0))
+    2
+    """
+    low, high = t1 - INTERPOLATION_MAX_GAP_S, t2 + INTERPOLATION_MAX_GAP_S
+    ranges: list[tuple[float, float]] = []
+    for bucket in sorted(set(buckets)):
+        start = max(low, bucket * BUCKET_SECONDS - INTERPOLATION_MAX_GAP_S)
+        end = min(high, (bucket + 1) * BUCKET_SECONDS + INTERPOLATION_MAX_GAP_S)
+        if start > end:
+            continue
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end))
+        else:
+            ranges.append((start, end))
+    return ranges

@@ -197,6 +197,64 @@
     return (schedule.windows || []).map(function (w) { return w.from + "–" + w.to; }).join(", ");
   }
 
+  /** "kind (schedule)", with the width of a corridor: what a zone is, in one line. */
+  function zoneSummary(zone) {
+    var shape = zone.shape || {};
+    var type = String(shape.type || "").toLowerCase();
+    var text = label("zone_kinds", zone.kind);
+    if ((type === "corridor" || type === "linestring") && shape.width_m) {
+      text += ", " + t("corridor_label", { width: Math.round(Number(shape.width_m)) });
+    }
+    return text + " (" + scheduleText(zone.schedule) + ")";
+  }
+
+  /** Metres per screen pixel at ``lat`` and the map's zoom (Web Mercator, 256-pixel tiles). */
+  function metresPerPixel(map, lat) {
+    return 40075016.686 * Math.abs(Math.cos(lat * Math.PI / 180)) / Math.pow(2, map.getZoom() + 8);
+  }
+
+  /**
+   * A corridor (a route ``latlngs`` and a width in metres) drawn as what the rules check: every
+   * point within half the width of the route. A stroke of that width with round caps and joins is
+   * exactly that band; its width in pixels follows the zoom. A dashed line marks the route itself.
+   */
+  var CorridorLayer = L.FeatureGroup.extend({
+    initialize: function (latlngs, widthM, style) {
+      this._widthM = widthM;
+      this._band = L.polyline(latlngs, {
+        color: style.fillColor || style.color, opacity: Math.min(0.45, (style.fillOpacity || 0.15) * 2),
+        weight: 4, lineCap: "round", lineJoin: "round", className: "mon-corridor-band"
+      });
+      this._route = L.polyline(latlngs, {
+        color: style.color, weight: 2, opacity: 0.9, dashArray: "6 4", className: "mon-corridor-route"
+      });
+      L.FeatureGroup.prototype.initialize.call(this, [this._band, this._route]);
+    },
+    onAdd: function (map) {
+      L.FeatureGroup.prototype.onAdd.call(this, map);
+      map.on("zoomend viewreset", this._fit, this);
+      this._fit();
+    },
+    onRemove: function (map) {
+      map.off("zoomend viewreset", this._fit, this);
+      L.FeatureGroup.prototype.onRemove.call(this, map);
+    },
+    setWidth: function (widthM) {
+      this._widthM = widthM;
+      this._fit();
+      return this;
+    },
+    _fit: function () {
+      if (!this._map) return;
+      var lat = this._route.getBounds().getCenter().lat;
+      this._band.setStyle({ weight: Math.max(3, this._widthM / metresPerPixel(this._map, lat)) });
+    }
+  });
+
+  function corridorLayer(latlngs, widthM, style) {
+    return new CorridorLayer(latlngs, widthM, style);
+  }
+
   /** A Leaflet layer for a zone {id, kind, shape, schedule}, or null for an unknown shape. */
   function zoneLayer(zone, owner) {
     var shape = zone.shape || {};
@@ -210,12 +268,11 @@
         return ring.map(function (p) { return [p[1], p[0]]; });
       }), style);
     } else if (type === "corridor" || type === "linestring") {
-      layer = L.polyline((shape.coordinates || []).map(function (p) { return [p[1], p[0]]; }),
-        L.extend({}, style, { weight: 6, opacity: 0.5 }));
+      layer = corridorLayer((shape.coordinates || []).map(function (p) { return [p[1], p[0]]; }),
+        Number(shape.width_m) || 0, style);
     }
     if (layer) {
-      layer.bindTooltip((owner ? owner + " · " : "") + zone.id + " — " + label("zone_kinds", zone.kind) +
-        " (" + scheduleText(zone.schedule) + ")");
+      layer.bindTooltip((owner ? owner + " · " : "") + zone.id + " — " + zoneSummary(zone));
     }
     return layer;
   }
@@ -765,7 +822,17 @@
     var undo = document.getElementById("undo-point");
     var zones = {};
     var tool = null;
-    var draft = { center: null, radius: null, corners: [] };
+    var draft = emptyDraft();
+    // Points clicked for the shape in hand: corners of a polygon, the route of a corridor.
+    var MIN_POINTS = { polygon: 3, corridor: 2 };
+
+    function emptyDraft() {
+      return { center: null, radius: null, corners: [], route: [], width: null };
+    }
+
+    function points() {
+      return shapeType() === "corridor" ? draft.route : draft.corners;
+    }
     var draftLayer = L.layerGroup().addTo(map);
     var bounds = L.latLngBounds([]);
 
@@ -796,7 +863,7 @@
         });
         list.appendChild(element("li", {}, [
           element("span", { className: "swatch " + zone.kind }), " ",
-          element("strong", { text: id }), " — " + label("zone_kinds", zone.kind) + " (" + scheduleText(zone.schedule) + ")",
+          element("strong", { text: id }), " — " + zoneSummary(zone),
           remove
         ]));
       });
@@ -823,8 +890,15 @@
         var shape = draft.corners.length >= 3 ? L.polygon(draft.corners, style) : L.polyline(draft.corners, style);
         shape.addTo(draftLayer);
       }
-      finish.disabled = !(tool === "polygon" && draft.corners.length >= 3);
-      undo.disabled = !(shapeType() === "polygon" && draft.corners.length);
+      if (shapeType() === "corridor" && draft.route.length) {
+        draft.route.forEach(function (c) { L.circleMarker(c, { radius: 4, color: style.color }).addTo(draftLayer); });
+        var route = draft.route.length >= 2 && draft.width
+          ? corridorLayer(draft.route, draft.width, style) : L.polyline(draft.route, style);
+        route.addTo(draftLayer);
+      }
+      var drawing = tool === "polygon" || tool === "corridor";
+      finish.disabled = !(drawing && points().length >= MIN_POINTS[tool]);
+      undo.disabled = !(shapeType() !== "circle" && points().length);
     }
 
     function syncFields() {
@@ -833,21 +907,31 @@
         form.querySelector("#circle_lon").value = draft.center[1].toFixed(6);
       }
       if (draft.radius) form.querySelector("#circle_radius").value = Math.round(draft.radius);
-      form.querySelector("#polygon_points").value = draft.corners.map(function (c) {
-        return c[0].toFixed(6) + ", " + c[1].toFixed(6);
-      }).join("\n");
+      form.querySelector("#polygon_points").value = pointLines(draft.corners);
+      form.querySelector("#corridor_points").value = pointLines(draft.route);
+    }
+
+    function pointLines(list) {
+      return list.map(function (c) { return c[0].toFixed(6) + ", " + c[1].toFixed(6); }).join("\n");
+    }
+
+    function readPoints(selector) {
+      return form.querySelector(selector).value.split("\n").map(function (line) {
+        var parts = line.split(/[,;\s]+/).filter(Boolean).map(Number);
+        return parts.length >= 2 && isFinite(parts[0]) && isFinite(parts[1]) ? [parts[0], parts[1]] : null;
+      }).filter(Boolean);
     }
 
     function readFields() {
       var lat = parseFloat(form.querySelector("#circle_lat").value.replace(",", "."));
       var lon = parseFloat(form.querySelector("#circle_lon").value.replace(",", "."));
       var radius = parseFloat(form.querySelector("#circle_radius").value.replace(",", "."));
+      var width = parseFloat(form.querySelector("#corridor_width").value.replace(",", "."));
       draft.center = isFinite(lat) && isFinite(lon) ? [lat, lon] : null;
       draft.radius = isFinite(radius) && radius > 0 ? radius : null;
-      draft.corners = form.querySelector("#polygon_points").value.split("\n").map(function (line) {
-        var parts = line.split(/[,;\s]+/).filter(Boolean).map(Number);
-        return parts.length >= 2 && isFinite(parts[0]) && isFinite(parts[1]) ? [parts[0], parts[1]] : null;
-      }).filter(Boolean);
+      draft.corners = readPoints("#polygon_points");
+      draft.route = readPoints("#corridor_points");
+      draft.width = isFinite(width) && width > 0 ? width : null;
     }
 
     function chooseTool(name) {
@@ -864,6 +948,11 @@
         setShapeType("polygon");
         draft.corners = [];
         hint.textContent = t("polygon_point");
+      } else if (tool === "corridor") {
+        setShapeType("corridor");
+        draft.route = [];
+        readWidth();
+        hint.textContent = t("corridor_point");
       }
       drawDraft();
       document.getElementById("zone-map").focus();
@@ -887,6 +976,8 @@
         }
       } else if (tool === "polygon") {
         draft.corners.push(point);
+      } else if (tool === "corridor") {
+        draft.route.push(point);
       } else {
         return;
       }
@@ -894,34 +985,57 @@
       drawDraft();
     });
 
-    function finishPolygon() {
-      if (draft.corners.length < 3) { hint.textContent = t("polygon_short"); return; }
+    function readWidth() {
+      var width = parseFloat(form.querySelector("#corridor_width").value.replace(",", "."));
+      draft.width = isFinite(width) && width > 0 ? width : null;
+    }
+
+    function finishShape() {
+      var kind = shapeType();
+      if (points().length < (MIN_POINTS[kind] || 0)) {
+        hint.textContent = t(kind === "corridor" ? "corridor_short" : "polygon_short");
+        return;
+      }
       tool = null;
       root.querySelectorAll("[data-tool]").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
       drawDraft();
-      form.querySelector("#zone_id").focus();
+      form.querySelector(kind === "corridor" ? "#corridor_width" : "#zone_id").focus();
     }
-    finish.addEventListener("click", finishPolygon);
+    finish.addEventListener("click", finishShape);
     undo.addEventListener("click", function () {
-      draft.corners.pop();
+      points().pop();
       syncFields();
       drawDraft();
     });
     document.getElementById("zone-map").addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && tool === "polygon") { event.preventDefault(); finishPolygon(); }
+      if (event.key === "Enter" && (tool === "polygon" || tool === "corridor")) {
+        event.preventDefault();
+        finishShape();
+      }
       if (event.key === "Escape" && tool) { chooseTool(tool); }
     });
     document.getElementById("clear-shape").addEventListener("click", function () {
-      draft = { center: null, radius: null, corners: [] };
+      draft = emptyDraft();
+      readWidth();
       syncFields();
       drawDraft();
     });
-    form.querySelectorAll("#circle_lat, #circle_lon, #circle_radius, #polygon_points").forEach(function (input) {
+    var FIELD_SHAPE = {
+      circle_lat: "circle", circle_lon: "circle", circle_radius: "circle",
+      polygon_points: "polygon", corridor_points: "corridor", corridor_width: "corridor"
+    };
+    Object.keys(FIELD_SHAPE).forEach(function (id) {
+      var input = form.querySelector("#" + id);
       input.addEventListener("change", function () {
-        setShapeType(input.id === "polygon_points" ? "polygon" : "circle");
+        setShapeType(FIELD_SHAPE[id]);
         readFields();
         drawDraft();
       });
+    });
+    // The band follows the width as it is typed, not only when the field is left.
+    form.querySelector("#corridor_width").addEventListener("input", function () {
+      readWidth();
+      drawDraft();
     });
     form.elements.kind.addEventListener("change", drawDraft);
     form.querySelectorAll('input[name="shape_type"]').forEach(function (radio) { radio.addEventListener("change", drawDraft); });
@@ -935,6 +1049,14 @@
       if (shapeType() === "circle") {
         if (!draft.center || !draft.radius) { box.textContent = t("shape_missing"); box.hidden = false; return; }
         shape = { type: "circle", lat: draft.center[0], lon: draft.center[1], radius_m: Math.round(draft.radius) };
+      } else if (shapeType() === "corridor") {
+        if (draft.route.length < 2) { box.textContent = t("corridor_short"); box.hidden = false; return; }
+        if (!draft.width) { box.textContent = t("corridor_width"); box.hidden = false; return; }
+        shape = {
+          type: "corridor",
+          coordinates: draft.route.map(function (c) { return [c[1], c[0]]; }),
+          width_m: Math.round(draft.width)
+        };
       } else {
         if (draft.corners.length < 3) { box.textContent = t("polygon_short"); box.hidden = false; return; }
         var ring = draft.corners.map(function (c) { return [c[1], c[0]]; });
@@ -953,7 +1075,12 @@
       if (name) payload.id = name;
       api("POST", "/api/v1/monitoring/orders/" + orderId + "/zones", payload).then(function (zone) {
         addZone(zone);
-        draft = { center: null, radius: null, corners: [] };
+        draft = emptyDraft();
+        readWidth();
+        // The saved shape leaves the form, so a second click on "Save" cannot store it twice.
+        form.querySelector("#circle_lat").value = "";
+        form.querySelector("#circle_lon").value = "";
+        syncFields();
         draftLayer.clearLayers();
         form.elements.id.value = "";
         hint.textContent = t("zone_saved") + " " + zone.id;
