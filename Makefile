@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export QORGAU_DATA_DIR ?= ./var
 
-.PHONY: run test lint types unit bench bench-quick lock chromium clean serve
+.PHONY: run test lint types unit bench bench-quick soak lock chromium clean serve
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -43,6 +43,9 @@ test: $(STAMP) chromium lint types
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
+
+soak: $(STAMP)  # the long fault tests: 100,000-fix streams through NATS and workers
+	QORGAU_SOAK=1 $(BIN)/pytest -q --basetemp=.pytest-tmp-soak tests/integration/ingest
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --require-hashes -r bench/requirements.lock  # baselines (ruts)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from qorgau.ingest.cli import register as register_worker
 from qorgau.kernel.audit.cli import app as audit_app
 from qorgau.kernel.auth.cli import app as users_app
 from qorgau.kernel.clitools import DataDirOption
@@ -33,6 +34,7 @@ app.add_typer(users_app)
 app.add_typer(people_app)
 app.add_typer(audit_app)
 app.add_typer(law_app)
+register_worker(app)
 
 
 @db_app.command("upgrade")

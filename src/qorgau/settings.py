@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     display_timezone: str = "Asia/Almaty"
     tile_url: str | None = Field(default=None, description="Map tile URL template; none: plain background.")
     secure_cookies: bool = False
+    ingest_url: str | None = Field(
+        default=None, description="NATS URL(s) of the ingest bus (QORGAU_INGEST_URL); none: embedded ingest."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

