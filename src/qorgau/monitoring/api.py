@@ -11,11 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from qorgau.kernel.auth.domain import Principal
-from qorgau.kernel.web.deps import DbSession, NotAuthenticated, database, require
+from qorgau.kernel.web.deps import DbSession, NotAuthenticated, ReadBasis, database, require
 from qorgau.monitoring import service
 from qorgau.monitoring.domain.orders import OrderInvalid, check_fix
 from qorgau.monitoring.domain.tracks import geojson, gpx
@@ -38,16 +38,8 @@ router = APIRouter(prefix="/monitoring", tags=["monitoring"])
 
 MAX_BATCH = 10_000
 
-Purpose = Annotated[str | None, Query(description="Why the data are read (audited)")]
-LegalBasis = Annotated[str | None, Query(description="Under which basis: court order, case number, sanction")]
 From = Annotated[str | None, Query(alias="from", description="ISO 8601 with offset")]
 To = Annotated[str | None, Query(alias="to", description="ISO 8601 with offset")]
-
-
-def _basis(
-    purpose: str | None, legal_basis: str | None, x_purpose: str | None, x_legal_basis: str | None
-) -> tuple[str | None, str | None]:
-    return purpose or x_purpose, legal_basis or x_legal_basis
 
 
 def _time(value: str | None, field: str) -> dt.datetime | None:
@@ -336,16 +328,13 @@ def transition_alert(
 def positions(
     session: DbSession,
     principal: Annotated[Principal, Depends(require(TRACK_READ))],
+    stated: ReadBasis,
     device: Annotated[str, Query(min_length=1, max_length=64)],
     from_: From = None,
     to: To = None,
-    purpose: Purpose = None,
-    legal_basis: LegalBasis = None,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """A device's positions under orders (unassigned ones: ``/monitoring/unassigned``)."""
-    why, basis = _basis(purpose, legal_basis, x_purpose, x_legal_basis)
+    why, basis = stated.purpose, stated.legal_basis
     rows = service.read_positions(
         session, principal, device, _time(from_, "from"), _time(to, "to"), purpose=why, legal_basis=basis
     )
@@ -356,11 +345,10 @@ def positions(
 def unassigned_positions(
     session: DbSession,
     principal: Annotated[Principal, Depends(require(UNASSIGNED_READ))],
+    stated: ReadBasis,
     device: Annotated[str, Query(min_length=1, max_length=64)],
     from_: From = None,
     to: To = None,
-    purpose: Purpose = None,
-    legal_basis: LegalBasis = None,
 ) -> dict[str, Any]:
     """Fixes of a device with no order in force (for troubleshooting devices; administrators)."""
     rows = service.read_positions(
@@ -369,8 +357,8 @@ def unassigned_positions(
         device,
         _time(from_, "from"),
         _time(to, "to"),
-        purpose=purpose,
-        legal_basis=legal_basis,
+        purpose=stated.purpose,
+        legal_basis=stated.legal_basis,
     )
     return {"positions": [service.position_detail(row) for row in rows if row.order_id is None]}
 
@@ -379,16 +367,13 @@ def unassigned_positions(
 def track(
     session: DbSession,
     principal: Annotated[Principal, Depends(require(TRACK_READ))],
+    stated: ReadBasis,
     person: Annotated[str, Query(min_length=1, max_length=100, description="Person id or imported id")],
     from_: From = None,
     to: To = None,
     format: Annotated[Literal["geojson", "gpx"], Query()] = "geojson",
-    purpose: Purpose = None,
-    legal_basis: LegalBasis = None,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
 ) -> Response | dict[str, Any]:
-    why, basis = _basis(purpose, legal_basis, x_purpose, x_legal_basis)
+    why, basis = stated.purpose, stated.legal_basis
     tracks = service.read_track(
         session, principal, person, _time(from_, "from"), _time(to, "to"), purpose=why, legal_basis=basis
     )
@@ -401,18 +386,15 @@ def track(
 def near(
     session: DbSession,
     principal: Annotated[Principal, Depends(require(CORRELATION_QUERY))],
+    stated: ReadBasis,
     lat: Annotated[float, Query(ge=-90, le=90)],
     lon: Annotated[float, Query(ge=-180, le=180)],
     radius_m: Annotated[float, Query(gt=0)],
     from_: From = None,
     to: To = None,
-    purpose: Purpose = None,
-    legal_basis: LegalBasis = None,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Who, under an order in force, was within ``radius_m`` of the place between two times."""
-    why, basis = _basis(purpose, legal_basis, x_purpose, x_legal_basis)
+    why, basis = stated.purpose, stated.legal_basis
     rows = service.find_near(
         session,
         principal,
@@ -431,6 +413,7 @@ def near(
 def alibi(
     session: DbSession,
     principal: Annotated[Principal, Depends(require(ALIBI_REPORT))],
+    stated: ReadBasis,
     person: Annotated[str, Query(min_length=1, max_length=100)],
     lat: Annotated[float, Query(ge=-90, le=90)],
     lon: Annotated[float, Query(ge=-180, le=180)],
@@ -438,15 +421,11 @@ def alibi(
     from_: From = None,
     to: To = None,
     format: Annotated[Literal["pdf", "json"], Query()] = "pdf",
-    purpose: Purpose = None,
-    legal_basis: LegalBasis = None,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
 ) -> Response | dict[str, Any]:
     """An alibi report for one person, place and period (PDF, or its facts as JSON)."""
     from qorgau.monitoring.reports import alibi_pdf
 
-    why, basis = _basis(purpose, legal_basis, x_purpose, x_legal_basis)
+    why, basis = stated.purpose, stated.legal_basis
     report = service.do_alibi_report(
         session,
         principal,
