@@ -16,7 +16,12 @@ from pathlib import Path
 HERE = Path(__file__).parent
 QUICK: dict[str, list[str]] = {
     "cases_bundle": ["--entries", "2000"],
+    "cases_search": ["--materials", "20000", "--queries", "50"],
+    "cases_stats": ["--cases", "20000"],
     "image_speech": ["--speeches", "100"],
+    "monitoring_correlation": ["--fixes", "20000", "--queries", "20"],
+    "ingest_nats": ["--small"],
+    "spark_correlation": ["--fixes", "200000", "--queries", "20"],
 }
 
 

@@ -7,8 +7,14 @@ with signed checkpoints, exported as a bundle that verifies without the database
 
 The names below are the module's public surface; other modules import only these. The use cases
 on the store live in :mod:`qorgau.cases.service` (``do_register_case``, ``do_add_material``,
-``export_case`` …), the HTTP API in :mod:`qorgau.cases.api` (``/api/v1/cases``) and the pages in
+``do_add_participant``, ``do_attach_correlation``, ``interpreter_requirements``, ``export_case`` …),
+the HTTP API in :mod:`qorgau.cases.api` (``/api/v1/cases``) and the pages in
 :mod:`qorgau.cases.web`; :func:`register` wires the last two into the application.
+
+Links to the other modules (DESIGN.md): the interpreter requirement of a participant linked to a
+person is asked of ``foreigners`` (:func:`qorgau.foreigners.participant_requirements_for`); a
+``monitoring`` correlation or alibi report is filed as a material and the positions it rests on are
+put under legal hold (:func:`qorgau.monitoring.do_place_legal_hold`).
 """
 
 from __future__ import annotations

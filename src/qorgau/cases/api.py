@@ -40,8 +40,10 @@ from qorgau.cases.service import (
     case_summary,
     do_add_act,
     do_add_material,
+    do_add_participant,
     do_advance_agreement,
     do_assign_defender,
+    do_attach_correlation,
     do_choose_form,
     do_petition,
     do_register_case,
@@ -49,6 +51,7 @@ from qorgau.cases.service import (
     due_soon,
     entry_view,
     export_case,
+    interpreter_requirements,
     list_acts,
     list_cases,
     overdue,
@@ -108,6 +111,20 @@ class DefenderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64)
     client: int | None = Field(default=None, ge=1)
+
+
+class CorrelationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    radius_m: float = Field(gt=0)
+    start: dt.datetime = Field(alias="from", description="Start of the window (ISO 8601 with offset)")
+    end: dt.datetime = Field(alias="to", description="End of the window (ISO 8601 with offset)")
+    purpose: str = Field(min_length=1, max_length=500, description="Why the positions are read (audited)")
+    legal_basis: str = Field(min_length=1, max_length=500, description="Under which basis (audited)")
+    person: str | None = Field(
+        default=None, max_length=100, description="An alibi report of this person instead of 'who was near'"
+    )
 
 
 class CourtIn(BaseModel):
@@ -207,7 +224,59 @@ def show_case(
     legal_basis: Basis = None,
 ) -> dict[str, Any]:
     row = access_case(session, principal, case, purpose=purpose, legal_basis=legal_basis)
-    return case_detail(session, row)
+    return case_detail(session, row, actor=principal, purpose=purpose, legal_basis=legal_basis)
+
+
+@router.get("/{case}/interpreters")
+def interpreters(
+    case: CaseRef,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require(CASES_READ))],
+    purpose: Purpose = None,
+    legal_basis: Basis = None,
+) -> dict[str, Any]:
+    row = access_case(session, principal, case, purpose=purpose, legal_basis=legal_basis)
+    found = interpreter_requirements(session, principal, row, purpose=purpose, legal_basis=legal_basis)
+    return {"interpreters": [item.to_dict() for item in found]}
+
+
+@router.post("/{case}/participants", status_code=201)
+def add_participant(
+    case: CaseRef,
+    session: DbSession,
+    archive: Archive,
+    principal: Annotated[Principal, Depends(require(CASES_EDIT))],
+    participant: Annotated[
+        dict[str, Any], Body(description="One persons[] entry of the registration, linked to a person")
+    ],
+) -> dict[str, Any]:
+    row = do_add_participant(session, principal, case, archive, participant=participant)
+    return {"position": row.position, "role": row.role, "person_id": row.person_id, "name": row.name}
+
+
+@router.post("/{case}/correlation-reports", status_code=201)
+def attach_correlation(
+    case: CaseRef,
+    body: CorrelationIn,
+    session: DbSession,
+    archive: Archive,
+    principal: Annotated[Principal, Depends(require(CASES_EDIT))],
+) -> dict[str, Any]:
+    attached = do_attach_correlation(
+        session,
+        principal,
+        case,
+        archive,
+        lat=body.lat,
+        lon=body.lon,
+        radius_m=body.radius_m,
+        start=body.start,
+        end=body.end,
+        purpose=body.purpose,
+        legal_basis=body.legal_basis,
+        person=body.person,
+    )
+    return attached.to_dict()
 
 
 @router.post("/{case}/form")

@@ -3,7 +3,8 @@
 Without a database: ``assess`` (which forms of pre-trial proceedings and which procedural
 agreements are open, with reasons) and ``verify`` (check an exported case bundle). On the store
 (``--data-dir``): ``register``, ``add-material``, ``choose-form``, ``act``, ``export``,
-``document``, ``show``, ``deadlines``, ``statistics``, ``search`` and ``rotate-key``. A CASE is
+``document``, ``show``, ``deadlines``, ``statistics``, ``search``, ``add-participant``,
+``attach-correlation`` and ``rotate-key``. A CASE is
 its id or its ERDR number.
 
 Exit codes (DESIGN.md, "Contracts"): 0 success; 1 a bundle that fails verification; 2 bad input,
@@ -39,6 +40,8 @@ from qorgau.cases.service import (
     check_registration,
     do_add_act,
     do_add_material,
+    do_add_participant,
+    do_attach_correlation,
     do_choose_form,
     do_register_case,
     due_soon,
@@ -213,6 +216,69 @@ def add_material_command(
         typer.echo(f"entry {result['index']}: {result['filename']} sha256 {result['sha256']}")
 
 
+@app.command("add-participant")
+def add_participant_command(
+    case: CaseArgument,
+    file: Annotated[
+        Path,
+        typer.Argument(help="JSON: one persons[] entry of the registration (role, …, person_id or name)."),
+    ],
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Add a participant linked to a person to a registered case (a procedural act in its log)."""
+    document = read_json_file(file)
+    with _store(data_dir) as (session, archive):
+        row = do_add_participant(session, cli_principal(), case, archive, participant=document)
+        result = {"position": row.position, "role": row.role, "person_id": row.person_id, "name": row.name}
+    if json_output:
+        emit_json(result)
+    else:
+        typer.echo(f"participant {result['position']}: {result['role']} {result['name'] or ''}".rstrip())
+
+
+@app.command("attach-correlation")
+def attach_correlation_command(
+    case: CaseArgument,
+    lat: Annotated[float, typer.Option("--lat", help="Latitude of the place (WGS 84).")],
+    lon: Annotated[float, typer.Option("--lon", help="Longitude of the place (WGS 84).")],
+    radius_m: Annotated[float, typer.Option("--radius-m", help="Radius around the place, metres.")],
+    start: Annotated[str, typer.Option("--from", help="Start of the window (ISO 8601 with offset).")],
+    end: Annotated[str, typer.Option("--to", help="End of the window (ISO 8601 with offset).")],
+    purpose: Annotated[str, typer.Option("--purpose", help="Why the positions are read (audited).")],
+    basis: Annotated[str, typer.Option("--basis", help="Legal basis of the read (audited).")],
+    person: Annotated[
+        str | None, typer.Option("--person", help="An alibi report (PDF) of this person instead.")
+    ] = None,
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """File a monitoring correlation report in the case; its positions go under legal hold."""
+    window_start = _moment_option(start, "--from")
+    window_end = _moment_option(end, "--to")
+    with _store(data_dir) as (session, archive):
+        attached = do_attach_correlation(
+            session,
+            cli_principal(),
+            case,
+            archive,
+            lat=lat,
+            lon=lon,
+            radius_m=radius_m,
+            start=window_start,
+            end=window_end,
+            purpose=purpose,
+            legal_basis=basis,
+            person=person,
+        )
+        result = attached.to_dict()
+    if json_output:
+        emit_json(result)
+    else:
+        holds = ", ".join(str(hold) for hold in result["legal_holds"]) or "none"
+        typer.echo(f"entry {result['index']}: {result['title']} (legal holds: {holds})")
+
+
 @app.command("choose-form")
 def choose_form_command(
     case: CaseArgument,
@@ -317,7 +383,7 @@ def show_command(
     """One case: offences, participants, assessment, deadline, acts, materials, agreements."""
     with _store(data_dir) as (session, _archive):
         row = access_case(session, cli_principal(), case)
-        detail = case_detail(session, row)
+        detail = case_detail(session, row, actor=cli_principal())
     if json_output:
         emit_json(detail)
         return

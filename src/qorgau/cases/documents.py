@@ -28,7 +28,7 @@ from qorgau.cases.domain.categories import CATEGORY_TITLES, OffenceCategory
 from qorgau.cases.domain.checkpoint import Checkpoint
 from qorgau.cases.domain.erdr import AUTHORITY_CODES
 from qorgau.cases.domain.errors import InvalidCaseInput
-from qorgau.cases.domain.facts import Offence
+from qorgau.cases.domain.facts import ROLE_TITLES, Offence
 from qorgau.cases.domain.forms import FORM_TITLES, ProceedingForm
 from qorgau.cases.domain.regions import REGIONS_BY_CODE
 from qorgau.cases.domain.registration import REASON_TITLES, RegistrationReason
@@ -59,15 +59,6 @@ DOCUMENT_KINDS = (
 DOCUMENT_LANGUAGES = ("ru", "kk")
 FONT_FAMILY = "DejaVu"
 
-ROLE_TITLES: dict[str, LocalizedText] = {
-    "suspect": LocalizedText("подозреваемый", "күдікті", "suspect"),
-    "accused": LocalizedText("обвиняемый", "айыпталушы", "accused"),
-    "victim": LocalizedText("потерпевший", "жәбірленуші", "victim"),
-    "witness": LocalizedText("свидетель", "куә", "witness"),
-    "defender": LocalizedText("защитник", "қорғаушы", "defender"),
-    "interpreter": LocalizedText("переводчик", "аудармашы", "interpreter"),
-    "legal_representative": LocalizedText("законный представитель", "заңды өкіл", "legal representative"),
-}
 _WORDS: dict[str, LocalizedText] = {
     "country": LocalizedText("РЕСПУБЛИКА КАЗАХСТАН", "ҚАЗАҚСТАН РЕСПУБЛИКАСЫ", "REPUBLIC OF KAZAKHSTAN"),
     "citations": LocalizedText("Правовые основания", "Құқықтық негіздер", "Legal basis"),

@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import html
 import io
+import json
 import mimetypes
 import re
 import unicodedata
@@ -36,9 +37,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, and_, cast, column, false, func, or_, select, true
+from sqlalchemy import Integer, and_, cast, column, false, func, or_, select, true
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.sql.elements import ColumnElement
 
 from qorgau.cases.domain.acts import (
@@ -71,14 +72,23 @@ from qorgau.cases.domain.errors import (
     IllegalAgreementTransition,
     InvalidCaseInput,
 )
-from qorgau.cases.domain.facts import parse_case_facts
+from qorgau.cases.domain.facts import ROLE_TITLES, parse_case_facts
 from qorgau.cases.domain.forms import FORM_TITLES, TIME_LIMIT_PARAMETERS, ProceedingForm
+from qorgau.cases.domain.interpreters import (
+    DEFAULT_LANGUAGE_OF_PROCEEDINGS,
+    LANGUAGES_OF_PROCEEDINGS,
+    InterpreterRequirement,
+    apply_to_facts,
+    interpreter_requirement,
+)
 from qorgau.cases.domain.merkle import CompactRange, leaf_hash
 from qorgau.cases.domain.regions import REGIONS_BY_CODE, parse_region
 from qorgau.cases.domain.registration import (
     REASON_TITLES,
+    PersonIdentity,
     Registration,
     RegistrationReason,
+    parse_new_participant,
     parse_registration,
 )
 from qorgau.cases.domain.search import KAZAKH_FOLD, fts5_query, normalise_text, query_stems, tsquery
@@ -104,6 +114,7 @@ from qorgau.cases.store import (
     CaseRow,
     DefenderRow,
     EntryRow,
+    EntrySearchRow,
     LogRow,
     MaterialFiles,
     OffenceRow,
@@ -499,9 +510,16 @@ def _append_entry(
         added_at=at,
         added_by=actor.username,
     )
-    if dialect(session) == "postgresql":
-        entry.search_vector = func.to_tsvector(sql_text("'simple'::regconfig"), search_text)
     session.add(entry)
+    if dialect(session) == "postgresql":
+        session.flush()
+        session.add(
+            EntrySearchRow(
+                entry_id=entry.id,
+                case_id=case.id,
+                search_vector=func.to_tsvector(sql_text("'simple'::regconfig"), search_text),
+            )
+        )
     checkpoint = Checkpoint(origin_of(case), compact.size, compact.root())
     log.checkpoint = checkpoint.sign([archive.keys.signer()])
     log.size = compact.size
@@ -564,6 +582,25 @@ def _user(session: Session, username: str, role: str, field: str) -> User:
     if user.role != role:
         raise InvalidCaseInput(field, f"{username!r} is a {user.role}, not a {role}")
     return user
+
+
+def _link_person(
+    session: Session, actor: Principal, identity: PersonIdentity | None, where: str
+) -> tuple[str | None, str | None]:
+    """The people-registry id and name of a participant: an existing person by ``person_id``, or a
+    new one added from the name and details; ``(None, None)`` without an identity."""
+    if identity is not None and identity.person_id:
+        known = PeopleRepository(session).get(identity.person_id)
+        if known is None:
+            raise InvalidCaseInput(f"{where}.person_id", f"no person {identity.person_id!r} in the registry")
+        return known.id, known.name
+    if identity is not None and identity.name:
+        try:
+            added = do_add_person(session, actor, identity.person_data())
+        except PersonInvalid as exc:
+            raise InvalidCaseInput(f"{where}.{exc.field}", exc.message) from None
+        return added.id, added.name
+    return None, None
 
 
 def check_registration(document: Any) -> Registration:
@@ -655,21 +692,8 @@ def do_register_case(
     persons = registration.facts_document.get("persons", [])
     for person in registration.facts.persons:
         identity = identities.get(person.number)
-        person_id, name = None, None
         where = f"persons[{person.number - 1}]"
-        if identity is not None and identity.person_id:
-            known = PeopleRepository(session).get(identity.person_id)
-            if known is None:
-                raise InvalidCaseInput(
-                    f"{where}.person_id", f"no person {identity.person_id!r} in the registry"
-                )
-            person_id, name = known.id, known.name
-        elif identity is not None and identity.name:
-            try:
-                added = do_add_person(session, actor, identity.person_data())
-            except PersonInvalid as exc:
-                raise InvalidCaseInput(f"{where}.{exc.field}", exc.message) from None
-            person_id, name = added.id, added.name
+        person_id, name = _link_person(session, actor, identity, where)
         session.add(
             ParticipantRow(
                 case_id=case.id,
@@ -720,9 +744,14 @@ def do_register_case(
     return case
 
 
-def case_assessment(case: CaseRow) -> Assessment:
-    """The forms and agreements open to the case, on its stored facts and their date."""
-    return assess(parse_case_facts(case.facts), load_law())
+def case_assessment(case: CaseRow, interpreters: Sequence[InterpreterRequirement] = ()) -> Assessment:
+    """The forms and agreements open to the case, on its stored facts and their date.
+
+    With ``interpreters`` (:func:`interpreter_requirements`), a linked person whose recorded languages
+    exclude the language of proceedings counts as not speaking it (:func:`apply_to_facts`).
+    """
+    facts = apply_to_facts(case.facts, interpreters) if interpreters else case.facts
+    return assess(parse_case_facts(facts), load_law())
 
 
 # --- the form --------------------------------------------------------------------------------------
@@ -760,7 +789,14 @@ def do_choose_form(
         raise InvalidCaseInput(
             "motivation", "a decision on the form must state its reasons (10 characters at least)"
         )
-    assessment = case_assessment(case).form(chosen)
+    interpreters = interpreter_requirements(
+        session,
+        actor,
+        case,
+        purpose="decision on the form of pre-trial proceedings",
+        legal_basis=f"ERDR {format_number(case.number)}",
+    )
+    assessment = case_assessment(case, interpreters).form(chosen)
     if not assessment.allowed:
         raise FormNotAllowed(chosen, assessment.decision.obstacles)
     at = _now(now)
@@ -1643,7 +1679,14 @@ def search_materials(
     limit: int = 50,
 ) -> list[SearchHit]:
     """Materials and acts of the cases in the actor's scope whose text holds every query word
-    (stemmed, as a prefix; see :mod:`qorgau.cases.domain.search`), best match first.
+    (stemmed, as a prefix; see :mod:`qorgau.cases.domain.search`), newest first, at most ``limit``.
+
+    Newest first, on both stores, rather than by a relevance score: ranking has to score every
+    match, and over 1,000,000 materials a query of two ordinary words matches ~10,000 of them —
+    scoring those took ~300 ms a query on PostgreSQL, while newest-first lets PostgreSQL walk the
+    entries backwards and stop at the ``limit``-th match (~10 ms), or use the GIN index when the
+    words are rare (``bench/cases_search.py``). For case work the latest material is also the one
+    usually wanted; both stores return the same hits.
 
     A search reads case materials, so it states a purpose and a legal basis and is audited with them.
     """
@@ -1654,28 +1697,36 @@ def search_materials(
         raise InvalidCaseInput("q", "enter at least one word to search for")
     base = select(EntryRow, CaseRow).join(CaseRow, CaseRow.id == EntryRow.case_id)
     if dialect(session) == "postgresql":
+        # Match on the narrow ``cases_search`` rows; only the page of hits loads its entries.
         tsq = func.to_tsquery(sql_text("'simple'::regconfig"), tsquery(stems))
-        statement = (
-            base.where(EntryRow.search_vector.op("@@")(tsq), visible_cases(actor))
-            .order_by(func.ts_rank(EntryRow.search_vector, tsq).desc(), EntryRow.id.desc())
+        newest = (
+            select(EntrySearchRow.entry_id)
+            .join(CaseRow, CaseRow.id == EntrySearchRow.case_id)
+            .where(EntrySearchRow.search_vector.op("@@")(tsq), visible_cases(actor))
+            .order_by(EntrySearchRow.entry_id.desc())
             .limit(limit)
+            .subquery("newest")
+        )
+        statement = (
+            base.join(newest, newest.c.entry_id == EntryRow.id)
+            .order_by(EntryRow.id.desc())
+            .options(defer(EntryRow.content))  # a hit shows text, never the bytes (up to 256 KiB inline)
         )
         rows = session.execute(statement).all()
     else:
         ensure_sqlite_fts(session)
         matches = (
-            sql_text(
-                f"SELECT rowid, bm25({FTS_TABLE}) AS rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match"
-            )
+            sql_text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match")
             .bindparams(match=fts5_query(stems))
-            .columns(column("rowid", Integer), column("rank", Float))
+            .columns(column("rowid", Integer))
             .subquery("matches")
         )
         statement = (
             base.join(matches, matches.c.rowid == EntryRow.id)
             .where(visible_cases(actor))
-            .order_by(matches.c.rank, EntryRow.id.desc())
+            .order_by(EntryRow.id.desc())
             .limit(limit)
+            .options(defer(EntryRow.content))
         )
         rows = session.execute(statement).all()
     hits = [SearchHit(entry, case, snippet(entry.text or entry.title, stems)) for entry, case in rows]
@@ -1705,6 +1756,305 @@ def snippet(text: str, stems: Sequence[str], width: int = 90) -> str:
     start = max(0, at - width)
     piece = " ".join(text[start : at + width].split())
     return ("…" if start > 0 else "") + piece + ("…" if at + width < len(text) else "")
+
+
+# --- participants after registration, and the links to other modules --------------------------------
+
+
+def language_of_proceedings(case: CaseRow) -> str:
+    """The language the case is conducted in (``kk`` or ``ru``; Russian for cases registered without one)."""
+    value = case.facts.get("language_of_proceedings") if isinstance(case.facts, Mapping) else None
+    return value if value in LANGUAGES_OF_PROCEEDINGS else DEFAULT_LANGUAGE_OF_PROCEEDINGS
+
+
+def interpreter_requirements(
+    session: Session,
+    actor: Principal,
+    case: CaseRow,
+    *,
+    purpose: str | None = None,
+    legal_basis: str | None = None,
+    on: dt.date | None = None,
+    positions: Iterable[int] | None = None,
+) -> list[InterpreterRequirement]:
+    """The interpreter requirement of every participant linked to a person (or of ``positions``).
+
+    Asks :func:`qorgau.foreigners.participant_requirements_for` — the module that judges languages,
+    status and procedural rights — with the case's language of proceedings on ``on`` (today in
+    Kazakhstan by default); that read of personal data is audited there with ``purpose`` and
+    ``legal_basis`` (default: case work under the ERDR number). A participant whose registry facts
+    the foreigners rules refuse (say, an unknown country code) is left out rather than guessed.
+    """
+    from qorgau.foreigners import ForeignersError, participant_requirements_for
+
+    language = language_of_proceedings(case)
+    day = on or dt.datetime.now(CASE_TIMEZONE).date()
+    purpose = (purpose or "").strip() or "case work"
+    legal_basis = (legal_basis or "").strip() or f"ERDR {format_number(case.number)} ({actor.role})"
+    wanted = set(positions) if positions is not None else None
+    people = PeopleRepository(session)
+    result: list[InterpreterRequirement] = []
+    for row in participants_of(session, case):
+        if not row.person_id or (wanted is not None and row.position not in wanted):
+            continue
+        person = people.get(row.person_id)
+        if person is None:
+            continue
+        try:
+            answer = participant_requirements_for(
+                session,
+                row.person_id,
+                language,
+                False,
+                day,
+                actor=actor,
+                purpose=purpose,
+                legal_basis=legal_basis,
+            )
+        except (ForeignersError, LookupError):
+            continue
+        result.append(
+            interpreter_requirement(
+                position=row.position,
+                role=row.role,
+                person_id=row.person_id,
+                language=language,
+                interpreter_needed=answer.interpreter_needed,
+                languages=list(person.languages or []),
+                citizenships=list(person.citizenships or []),
+                consular_notification_due=answer.consular_notification_due,
+                reasons=answer.reasons,
+                procedural_rights=tuple(item.id for item in answer.procedural_rights),
+            )
+        )
+    return result
+
+
+def do_add_participant(
+    session: Session,
+    actor: Principal,
+    reference: str | int,
+    archive: CaseArchive,
+    *,
+    participant: Mapping[str, Any],
+    now: dt.datetime | None = None,
+) -> ParticipantRow:
+    """Add a participant to a registered case, as a procedural act in the case log.
+
+    ``participant`` is one ``persons`` entry of the registration document (``role`` and the
+    assessment fields) and must be linked to a person: ``person_id`` of the people registry, or a
+    ``name`` (with ``latin_name``, ``birth_date``, ``citizenships``, ``languages`` …) to add one.
+    Validated as registration validates (:func:`~qorgau.cases.domain.registration.parse_new_participant`);
+    the case's facts gain the person, so the assessment sees him. A defender with a ``username`` is
+    admitted to the case. The act records the interpreter requirement the ``foreigners`` module gives.
+    The responsible investigator acts on an open case. Raises :class:`InvalidCaseInput` naming the field.
+    """
+    check_permission(actor, CASES_EDIT)
+    case = _load(session, actor, reference)
+    check_responsible_investigator(actor, case)
+    check_open(case)
+    added = parse_new_participant(participant, case.facts)
+    at = _now(now)
+    if at < case.registered_at:
+        raise InvalidCaseInput("at", "a participant cannot be added before the registration")
+    position = added.person.number
+    where = f"persons[{position - 1}]"
+    person_id, name = _link_person(session, actor, added.identity, where)
+    row = ParticipantRow(
+        case_id=case.id,
+        position=position,
+        role=added.person.role.value,
+        person_id=person_id,
+        name=name,
+        facts=dict(added.person_document),
+        added_at=at,
+    )
+    session.add(row)
+    username = added.identity.username
+    if username and added.person.role.value == "defender":
+        defender = _user(session, username, "defender", f"{where}.username")
+        session.add(
+            DefenderRow(
+                case_id=case.id,
+                user_id=defender.id,
+                client_position=None,
+                assigned_at=at,
+                assigned_by=actor.username,
+            )
+        )
+    case.facts = dict(added.facts_document)
+    session.flush()
+    interpreters = interpreter_requirements(
+        session,
+        actor,
+        case,
+        purpose="participant added to the case",
+        legal_basis=f"ERDR {format_number(case.number)}",
+        on=at.astimezone(CASE_TIMEZONE).date(),
+        positions=[position],
+    )
+    interpreter = interpreters[0] if interpreters else None
+    role_title = ROLE_TITLES[row.role]
+    _log_act(
+        session,
+        actor,
+        case,
+        archive,
+        ActKind.PARTICIPANT_ADDED,
+        at=at,
+        text=f"Привлечён к участию в деле: {role_title.ru} {name or ''}".strip() + ".",
+        data={
+            "position": position,
+            "role": row.role,
+            "person_id": person_id,
+            "name": name,
+            "interpreter_required": interpreter.required if interpreter else None,
+            "interpreter_basis": interpreter.basis if interpreter else None,
+        },
+    )
+    do_record(
+        session,
+        actor,
+        "case.participant.add",
+        "case",
+        case.id,
+        details={"position": position, "role": row.role, "person": person_id},
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class CorrelationAttachment:
+    """A monitoring correlation report filed as a material, and the legal holds on its positions."""
+
+    entry: EntryRow
+    holds: tuple[int, ...]
+    persons: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return entry_view(self.entry) | {"legal_holds": list(self.holds), "persons": self.persons}
+
+
+def do_attach_correlation(
+    session: Session,
+    actor: Principal,
+    reference: str | int,
+    archive: CaseArchive,
+    *,
+    lat: float,
+    lon: float,
+    radius_m: float,
+    start: dt.datetime,
+    end: dt.datetime,
+    purpose: str | None,
+    legal_basis: str | None,
+    person: str | None = None,
+    now: dt.datetime | None = None,
+) -> CorrelationAttachment:
+    """File a monitoring correlation report in the case and put the positions it rests on under legal hold.
+
+    Without ``person``: the answer of :func:`qorgau.monitoring.find_near` (who, under an order in force,
+    came within ``radius_m`` of the place between ``start`` and ``end``) as a JSON material. With
+    ``person``: the alibi report of that person (:func:`qorgau.monitoring.service.do_alibi_report`) as
+    its PDF (:func:`qorgau.monitoring.reports.alibi_pdf`). Either way the monitoring module checks the
+    request (radius, window) and audits the location read with ``purpose`` and ``legal_basis``; then
+    every order and device the report relies on is held for the case by
+    :func:`qorgau.monitoring.do_place_legal_hold` over the window widened by the interpolation margin
+    (the fixes just outside the window that the report's movements are computed from), so retention
+    cannot purge them. One transaction: a refused request leaves neither material nor hold.
+    """
+    from qorgau.monitoring import do_place_legal_hold, find_near
+    from qorgau.monitoring.domain.spacetime import INTERPOLATION_MAX_GAP_S
+
+    check_permission(actor, CASES_EDIT)
+    case = _load(session, actor, reference)
+    check_responsible_investigator(actor, case)
+    check_open(case)
+    purpose, legal_basis = check_purpose(purpose, legal_basis)
+    at = _now(now)
+    number = format_number(case.number)
+    margin = dt.timedelta(seconds=INTERPOLATION_MAX_GAP_S)
+    place = {"lat": lat, "lon": lon, "radius_m": radius_m, "from": start.isoformat(), "to": end.isoformat()}
+    targets: list[tuple[int | str | None, str | None]]
+    if person:
+        from qorgau.monitoring.reports import alibi_pdf
+        from qorgau.monitoring.service import alibi_detail, do_alibi_report
+
+        report = do_alibi_report(
+            session, actor, person, lat, lon, radius_m, start, end, purpose=purpose, legal_basis=legal_basis
+        )
+        detail = alibi_detail(report)
+        content = alibi_pdf(report)
+        title = f"Справка о местонахождении (алиби): {report.person}"
+        filename = f"alibi-{report.person_id}.pdf"
+        media_type = "application/pdf"
+        searchable = (
+            f"Справка о местонахождении лица {report.person_name} ({report.person}). "
+            f"Заключение: {detail['conclusion']}. Предписания: {', '.join(report.orders)}."
+        )
+        targets = [(order, None) for order in report.orders]
+        found = 1
+    else:
+        rows = find_near(
+            session, actor, lat, lon, radius_m, start, end, purpose=purpose, legal_basis=legal_basis
+        )
+        document = {
+            "format": "qorgau-correlation-report/1",
+            "case": case.number,
+            "request": place
+            | {"purpose": purpose, "legal_basis": legal_basis, "requested_by": actor.username},
+            "requested_at": at.isoformat(),
+            "rows": [row.to_dict() for row in rows],
+        }
+        content = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+        title = f"Отчёт о корреляции местоположений: {len(rows)} лиц в радиусе {radius_m:g} м"
+        filename = f"correlation-{start:%Y%m%dT%H%M}-{lat:.5f}-{lon:.5f}.json"
+        media_type = "application/json"
+        searchable = (
+            f"Отчёт о корреляции местоположений. Место {lat:.6f}, {lon:.6f}, радиус {radius_m:g} м. "
+            + " ".join(f"{row.person} ({row.order}, {row.kind}, {row.distance_m:.0f} м)." for row in rows)
+        )
+        targets = sorted(
+            {(row.order_id, row.device) for row in rows}, key=lambda item: (str(item[0]), str(item[1]))
+        )
+        found = len(rows)
+    entry = _append_entry(
+        session,
+        actor,
+        case,
+        archive,
+        kind="correlation_report",
+        title=check_title(title[:MAX_TITLE]),
+        filename=safe_filename(filename),
+        media_type=media_type,
+        content=content,
+        text=searchable,
+        at=at,
+    )
+    holds = [
+        do_place_legal_hold(
+            session,
+            actor,
+            number,
+            start=start - margin,
+            end=end + margin,
+            reason=f"correlation report, case {number}, entry {entry.leaf_index}",
+            order=order,
+            device=device,
+        ).id
+        for order, device in targets
+    ]
+    do_record(
+        session,
+        actor,
+        "case.correlation.attach",
+        "case",
+        case.id,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        details=place | {"entry": entry.leaf_index, "legal_holds": holds, "person": person},
+    )
+    return CorrelationAttachment(entry, tuple(holds), found)
 
 
 # --- views -----------------------------------------------------------------------------------------
@@ -1767,8 +2117,26 @@ def agreement_view(row: AgreementRow, now: dt.datetime | None = None) -> dict[st
     }
 
 
-def case_detail(session: Session, case: CaseRow, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Everything the case page and ``GET /cases/{id}`` show (not the materials' bytes)."""
+def case_detail(
+    session: Session,
+    case: CaseRow,
+    *,
+    now: dt.datetime | None = None,
+    actor: Principal | None = None,
+    purpose: str | None = None,
+    legal_basis: str | None = None,
+) -> dict[str, Any]:
+    """Everything the case page and ``GET /cases/{id}`` show (not the materials' bytes).
+
+    With ``actor``, the interpreter requirement of every participant linked to a person is asked of
+    ``foreigners`` (audited with ``purpose`` and ``legal_basis``), listed under ``interpreters`` and
+    applied to the assessment (which lists them too).
+    """
+    interpreters = (
+        interpreter_requirements(session, actor, case, purpose=purpose, legal_basis=legal_basis)
+        if actor is not None
+        else []
+    )
     acts = list(
         session.scalars(select(ActRow).where(ActRow.case_id == case.id).order_by(ActRow.at, ActRow.id))
     )
@@ -1802,7 +2170,10 @@ def case_detail(session: Session, case: CaseRow, *, now: dt.datetime | None = No
             }
             for p in participants_of(session, case)
         ],
-        "assessment": case_assessment(case).to_dict(),
+        "language_of_proceedings": language_of_proceedings(case),
+        "interpreters": [item.to_dict() for item in interpreters],
+        "assessment": case_assessment(case, interpreters).to_dict()
+        | {"interpreters": [item.to_dict() for item in interpreters]},
         "form_motivation": case.form_motivation,
         "deadline": deadline.to_dict() if deadline else None,
         "acts": [act_view(act) for act in acts],

@@ -17,8 +17,11 @@ Tables (all prefixed ``cases_``):
 - ``cases_agreements`` — procedural agreements with their history;
 - ``cases_erdr_counters`` — the last serial per year, region, authority and unit.
 
-Full-text search: PostgreSQL keeps ``search_vector = to_tsvector('simple', search_text)`` with a GIN
-index; SQLite uses an FTS5 table kept in step by triggers, created on first
+Full-text search: PostgreSQL keeps ``to_tsvector('simple', search_text)`` of every entry in the narrow
+table ``cases_search`` (entry id, case id, the vector stored inline: ``STORAGE MAIN``) with a GIN
+index — a search then reads ~0.8 KB a match instead of the entry's wide row and its TOASTed vector
+(migration ``cases0002``; ``bench/cases_search.py`` measures it); SQLite leaves that table empty and
+uses an FTS5 table kept in step by triggers, created on first
 use by :func:`ensure_sqlite_fts` (it is derived data, rebuilt from ``cases_entries`` when missing —
 and a virtual table's shadow tables would otherwise be reported by the migration-vs-model check).
 """
@@ -122,10 +125,7 @@ class EntryRow(Base):
     """One entry of a case log: an uploaded material or the JSON record of a procedural act."""
 
     __tablename__ = "cases_entries"
-    __table_args__ = (
-        UniqueConstraint("case_id", "leaf_index", name="uq_cases_entries_case_id_leaf_index"),
-        Index("ix_cases_entries_search_vector", "search_vector", postgresql_using="gin"),
-    )
+    __table_args__ = (UniqueConstraint("case_id", "leaf_index", name="uq_cases_entries_case_id_leaf_index"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases_cases.id", ondelete="CASCADE"), index=True)
@@ -142,10 +142,25 @@ class EntryRow(Base):
     leaf_hash: Mapped[str] = mapped_column(String(64))
     text: Mapped[str | None] = mapped_column(Text)
     search_text: Mapped[str | None] = mapped_column(Text)
-    # PostgreSQL: to_tsvector('simple', search_text), set on insert; SQLite: unused (FTS5 instead).
-    search_vector: Mapped[Any] = mapped_column(TSVECTOR().with_variant(Text(), "sqlite"), nullable=True)
     added_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     added_by: Mapped[str] = mapped_column(String(100))
+
+
+class EntrySearchRow(Base):
+    """PostgreSQL's full-text index of one entry: ``to_tsvector('simple', search_text)``, set on insert.
+
+    Kept apart from ``cases_entries`` so that ranking the matches of a query touches only narrow rows
+    (the vector stored inline, ``STORAGE MAIN``), not the entries' texts. Unused on SQLite (FTS5).
+    """
+
+    __tablename__ = "cases_search"
+    __table_args__ = (Index("ix_cases_search_search_vector", "search_vector", postgresql_using="gin"),)
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("cases_entries.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases_cases.id", ondelete="CASCADE"), index=True)
+    search_vector: Mapped[Any] = mapped_column(TSVECTOR().with_variant(Text(), "sqlite"))
 
 
 class ActRow(Base):

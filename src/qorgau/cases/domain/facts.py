@@ -66,6 +66,7 @@ REGISTRATION_FIELDS = frozenset(
         "prosecutor",
         "number",
         "title",
+        "language_of_proceedings",
     }
 )
 
@@ -81,6 +82,16 @@ class Role(StrEnum):
 
 
 PROSECUTED_ROLES = frozenset({Role.SUSPECT, Role.ACCUSED})
+
+ROLE_TITLES: dict[str, LocalizedText] = {
+    "suspect": LocalizedText("подозреваемый", "күдікті", "suspect"),
+    "accused": LocalizedText("обвиняемый", "айыпталушы", "accused"),
+    "victim": LocalizedText("потерпевший", "жәбірленуші", "victim"),
+    "witness": LocalizedText("свидетель", "куә", "witness"),
+    "defender": LocalizedText("защитник", "қорғаушы", "defender"),
+    "interpreter": LocalizedText("переводчик", "аудармашы", "interpreter"),
+    "legal_representative": LocalizedText("законный представитель", "заңды өкіл", "legal representative"),
+}
 
 
 class Immunity(StrEnum):

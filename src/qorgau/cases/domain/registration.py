@@ -11,6 +11,9 @@ Input (``qorgau cases register`` and ``POST /api/v1/cases``) — the ``assess`` 
     ["number": "2631 0100 0001 23x"]                    an ERDR number already given (import)
     ["title": "..."]                                    a short title (default: the offences)
     ["investigator": "username"], ["prosecutor": "username"]
+    ["language_of_proceedings": "ru" | "kk"]            the language the case is conducted in (default
+                                                        ru); kept with the facts, read by the
+                                                        interpreter requirement (:mod:`.interpreters`)
     persons[i] may also carry the person's identity, which is not part of the assessment:
        ["person_id": "<people registry id>"] or ["name": "Имя Фамилия"] with
        ["latin_name"], ["birth_date": "YYYY-MM-DD"], ["sex"], ["citizenships"], ["languages"];
@@ -31,7 +34,8 @@ from typing import Any
 
 from qorgau.cases.domain.erdr import AUTHORITY_CODES, ErdrNumber
 from qorgau.cases.domain.errors import ErdrNumberError, InvalidCaseInput
-from qorgau.cases.domain.facts import CaseFacts, parse_case_facts, parse_iso_date
+from qorgau.cases.domain.facts import CaseFacts, Person, parse_case_facts, parse_iso_date
+from qorgau.cases.domain.interpreters import parse_language_of_proceedings
 from qorgau.cases.domain.regions import Region, parse_region
 from qorgau.kernel.law import LocalizedText
 
@@ -96,6 +100,44 @@ class Registration:
     investigator: str | None = None
     prosecutor: str | None = None
     identities: tuple[PersonIdentity, ...] = ()
+    language_of_proceedings: str = "ru"
+
+
+@dataclass(frozen=True)
+class NewParticipant:
+    """A participant added to a registered case: who he is, his facts, and the case's facts with him."""
+
+    identity: PersonIdentity
+    person: Person
+    person_document: dict[str, Any]
+    facts_document: dict[str, Any]
+
+
+def parse_new_participant(item: Any, facts_document: Mapping[str, Any]) -> NewParticipant:
+    """Validate a participant added after registration, as registration validates ``persons[i]``.
+
+    ``item`` is one ``persons`` entry of the registration document (``role`` and the assessment
+    fields, plus the identity: ``person_id`` or ``name`` …). The participant must be linked to a
+    person. The checks are registration's own: the same role list, ``age`` required for a suspect or
+    accused, ``disputed_offences`` within the case's offences, unknown fields refused — run on the
+    case's facts with the new person appended, so the field is named ``persons[N]`` as registration
+    would name it. Raises :class:`InvalidCaseInput`.
+    """
+    if not isinstance(item, Mapping):
+        raise InvalidCaseInput("person", "expected an object")
+    persons = facts_document.get("persons", [])
+    existing = list(persons) if isinstance(persons, list) else []
+    position = len(existing) + 1
+    on = _assessment_date(facts_document)
+    identity, person = _split_person(item, position, on)
+    if identity.person_id is None and identity.name is None:
+        raise InvalidCaseInput(
+            f"persons[{position - 1}].person_id",
+            "required: link the participant to a person (or give a name)",
+        )
+    document = {**facts_document, "persons": [*existing, person]}
+    facts = parse_case_facts(document)
+    return NewParticipant(identity, facts.persons[-1], person, document)
 
 
 def parse_registration(document: Any, *, default_timezone: dt.tzinfo | None = None) -> Registration:
@@ -120,6 +162,9 @@ def parse_registration(document: Any, *, default_timezone: dt.tzinfo | None = No
         except ErdrNumberError as exc:
             raise InvalidCaseInput("number", str(exc)) from None
     facts_document = {key: value for key, value in document.items() if key not in _REGISTRATION_KEYS}
+    language = parse_language_of_proceedings(document.get("language_of_proceedings"))
+    if "language_of_proceedings" in facts_document:
+        facts_document["language_of_proceedings"] = language
     if "date" not in facts_document and registered_at is not None:
         local = registered_at.astimezone(default_timezone) if default_timezone else registered_at
         facts_document["date"] = local.date().isoformat()
@@ -150,6 +195,7 @@ def parse_registration(document: Any, *, default_timezone: dt.tzinfo | None = No
         investigator=_username(document.get("investigator"), "investigator"),
         prosecutor=_username(document.get("prosecutor"), "prosecutor"),
         identities=tuple(identities),
+        language_of_proceedings=language,
     )
 
 

@@ -15,13 +15,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from qorgau.cases.documents import DOCUMENT_KINDS, ROLE_TITLES, render_case_document
+from qorgau.cases.documents import DOCUMENT_KINDS, render_case_document
 from qorgau.cases.domain.acts import ACT_TITLES, PROSECUTOR_ACTS, RECORDABLE_ACTS, ActKind
 from qorgau.cases.domain.agreements import AGREEMENT_TITLES, AgreementKind
 from qorgau.cases.domain.categories import CATEGORY_TITLES, OffenceCategory
 from qorgau.cases.domain.errors import CasesError
-from qorgau.cases.domain.facts import Immunity
+from qorgau.cases.domain.facts import ROLE_TITLES, Immunity
 from qorgau.cases.domain.forms import FORM_TITLES, ProceedingForm
+from qorgau.cases.domain.interpreters import LANGUAGE_TITLES
 from qorgau.cases.domain.regions import REGIONS, REGIONS_BY_CODE
 from qorgau.cases.domain.registration import REASON_TITLES, RegistrationReason
 from qorgau.cases.permissions import (
@@ -375,7 +376,7 @@ def _case_page(
     done: str = "",
 ) -> Response:
     case = access_case(session, principal, reference)
-    detail = case_detail(session, case)
+    detail = case_detail(session, case, actor=principal)
     now = dt.datetime.now(dt.UTC)
     clock = next((item.status for item in deadlines(session, principal) if item.case.id == case.id), None)
     messages = [("ok", _(DONE_MESSAGES[done]))] if done in DONE_MESSAGES else []
@@ -410,6 +411,8 @@ def _case_page(
         can_read_materials=principal.can(CASES_MATERIALS_READ),
         can_export=principal.can(CASES_EXPORT),
         moment=dt.datetime.fromisoformat,
+        interpreters_by_position={item["position"]: item for item in detail["interpreters"]},
+        language_titles=LANGUAGE_TITLES,
         **_titles(),
     )
 
