@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
@@ -59,12 +59,10 @@ from qorgau.cases.service import (
     statistics,
 )
 from qorgau.kernel.auth.domain import Principal
-from qorgau.kernel.web.deps import DbSession, require, settings_of
+from qorgau.kernel.web.deps import DbSession, ReadBasis, require, settings_of
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 CaseRef = Annotated[str, "the case id or ERDR number"]
-Purpose = Annotated[str | None, Query(description="Why the materials are read (audited)")]
-Basis = Annotated[str | None, Query(description="Under which legal basis (audited)")]
 
 
 def case_archive(request: Request) -> CaseArchive:
@@ -197,19 +195,16 @@ def case_statistics(
 def search(
     session: DbSession,
     principal: Annotated[Principal, Depends(require(CASES_MATERIALS_READ))],
+    stated: ReadBasis,
     q: Annotated[str, Query(min_length=1, max_length=200)],
-    purpose: Purpose = None,
-    legal_basis: Basis = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     hits = search_materials(
         session,
         principal,
         q,
-        purpose=purpose or x_purpose,
-        legal_basis=legal_basis or x_legal_basis,
+        purpose=stated.purpose,
+        legal_basis=stated.legal_basis,
         limit=limit,
     )
     return {"query": q, "hits": [hit.to_dict() for hit in hits]}
@@ -220,11 +215,10 @@ def show_case(
     case: CaseRef,
     session: DbSession,
     principal: Annotated[Principal, Depends(require(CASES_READ))],
-    purpose: Purpose = None,
-    legal_basis: Basis = None,
+    stated: ReadBasis,
 ) -> dict[str, Any]:
-    row = access_case(session, principal, case, purpose=purpose, legal_basis=legal_basis)
-    return case_detail(session, row, actor=principal, purpose=purpose, legal_basis=legal_basis)
+    row = access_case(session, principal, case, purpose=stated.purpose, legal_basis=stated.legal_basis)
+    return case_detail(session, row, actor=principal, purpose=stated.purpose, legal_basis=stated.legal_basis)
 
 
 @router.get("/{case}/interpreters")
@@ -232,11 +226,12 @@ def interpreters(
     case: CaseRef,
     session: DbSession,
     principal: Annotated[Principal, Depends(require(CASES_READ))],
-    purpose: Purpose = None,
-    legal_basis: Basis = None,
+    stated: ReadBasis,
 ) -> dict[str, Any]:
-    row = access_case(session, principal, case, purpose=purpose, legal_basis=legal_basis)
-    found = interpreter_requirements(session, principal, row, purpose=purpose, legal_basis=legal_basis)
+    row = access_case(session, principal, case, purpose=stated.purpose, legal_basis=stated.legal_basis)
+    found = interpreter_requirements(
+        session, principal, row, purpose=stated.purpose, legal_basis=stated.legal_basis
+    )
     return {"interpreters": [item.to_dict() for item in found]}
 
 
@@ -323,10 +318,7 @@ def material_content(
     session: DbSession,
     archive: Archive,
     principal: Annotated[Principal, Depends(require(CASES_MATERIALS_READ))],
-    purpose: Purpose = None,
-    legal_basis: Basis = None,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
+    stated: ReadBasis,
 ) -> Response:
     entry, content = access_material(
         session,
@@ -334,8 +326,8 @@ def material_content(
         case,
         entry_id,
         archive,
-        purpose=purpose or x_purpose,
-        legal_basis=legal_basis or x_legal_basis,
+        purpose=stated.purpose,
+        legal_basis=stated.legal_basis,
     )
     return Response(
         content,
@@ -431,10 +423,7 @@ def export(
     session: DbSession,
     archive: Archive,
     principal: Annotated[Principal, Depends(require(CASES_EXPORT))],
-    purpose: Purpose = None,
-    legal_basis: Basis = None,
-    x_purpose: Annotated[str | None, Header()] = None,
-    x_legal_basis: Annotated[str | None, Header()] = None,
+    stated: ReadBasis,
 ) -> Response:
     try:
         bundle = export_case(
@@ -442,8 +431,8 @@ def export(
             principal,
             case,
             archive,
-            purpose=purpose or x_purpose,
-            legal_basis=legal_basis or x_legal_basis,
+            purpose=stated.purpose,
+            legal_basis=stated.legal_basis,
         )
     except CaseFileCorrupted as exc:
         raise HTTPException(409, f"the case file does not match its log: {exc}") from None
