@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from qorgau.ingest.cli import register as register_worker
+from qorgau.jobs.cli import app as jobs_app
 from qorgau.kernel.audit.cli import app as audit_app
 from qorgau.kernel.auth.cli import app as users_app
 from qorgau.kernel.clitools import DataDirOption
@@ -35,6 +36,7 @@ app.add_typer(people_app)
 app.add_typer(audit_app)
 app.add_typer(law_app)
 register_worker(app)
+app.add_typer(jobs_app)
 
 
 @db_app.command("upgrade")
