@@ -45,5 +45,10 @@ def bar_chart(rows: Sequence[tuple[str, int, float]], *, title: str) -> Markup:
     return Markup("".join(parts))
 
 
-def _shorten(label: str, limit: int = 42) -> str:
+LABEL_CHARACTERS = 36
+"""At 13 px a character of Cyrillic or Kazakh text is up to ~8 px wide: 36 of them fit the label
+column (``LABEL_WIDTH`` less its margin). The whole label is in the bar's ``<title>`` and the table."""
+
+
+def _shorten(label: str, limit: int = LABEL_CHARACTERS) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
