@@ -1,5 +1,6 @@
-"""In a real browser: an investigator registers a case through the form, sees which forms of pre-trial
-proceedings the law allows and why, chooses the accelerated form, adds a material to the case file,
+"""In a real browser: an investigator registers a case through the form, adds a foreign witness (who
+needs an interpreter), sees which forms of pre-trial proceedings the law allows and why, chooses the
+accelerated form, adds a material to the case file,
 finds it by full-text search, and reads the statistics with their chart in Kazakh."""
 
 from __future__ import annotations
@@ -59,6 +60,20 @@ def test_the_investigator_registers_a_case_chooses_the_accelerated_form_and_find
     # A form the law does not allow cannot be picked: its option is disabled.
     disabled = page.locator("#form option[disabled]")
     assert disabled.count() >= 1
+
+    # A witness added after registration: a foreign citizen who speaks only Uzbek needs an interpreter.
+    page.select_option("#participant_role", "witness")
+    page.fill("#participant_name", "Шерзод Каримов")
+    page.fill("#participant_birth_date", "1990-05-01")
+    page.fill("#participant_citizenships", "UZ")
+    page.fill("#participant_languages", "uz")
+    page.get_by_role("button", name="Добавить участника в дело").click()
+    page.wait_for_url(re.compile(r"done=participant"))
+    witness = page.locator("section[aria-labelledby=h-participants] tr", has_text="Шерзод Каримов")
+    assert witness.locator("td[data-interpreter=required]").count() == 1
+    # The suspect was registered as speaking the language of proceedings: no interpreter for him.
+    suspect = page.locator("section[aria-labelledby=h-participants] tr", has_text="Ержан Сапаров")
+    assert suspect.locator("td[data-interpreter=not-required]").count() == 1
 
     page.select_option("#form", "accelerated")
     page.fill("#motivation", "Подозреваемый признал вину, ущерб не оспаривает, доказательства собраны.")

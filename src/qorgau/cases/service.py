@@ -1825,9 +1825,16 @@ def interpreter_requirements(
                 consular_notification_due=answer.consular_notification_due,
                 reasons=answer.reasons,
                 procedural_rights=tuple(item.id for item in answer.procedural_rights),
+                stated_speaks=_stated_speaks(row.facts),
             )
         )
     return result
+
+
+def _stated_speaks(facts: Mapping[str, Any] | None) -> bool | None:
+    """What the case file says of a participant's command of the language of proceedings."""
+    value = (facts or {}).get("speaks_language_of_proceedings")
+    return value if isinstance(value, bool) else None
 
 
 def do_add_participant(

@@ -143,3 +143,24 @@ def test_a_new_participant_is_refused_naming_the_field(participant: Any, field: 
     with pytest.raises(InvalidCaseInput) as raised:
         parse_new_participant(participant, FACTS)
     assert raised.value.field == field
+
+
+def test_the_case_statement_stands_in_for_unrecorded_languages() -> None:
+    stated_yes = requirement(interpreter_needed=True, languages=(), citizenships=("KZ",), stated_speaks=True)
+    assert (stated_yes.required, stated_yes.basis, stated_yes.speaks_language) == (False, None, True)
+    stated_no = requirement(interpreter_needed=True, languages=(), citizenships=("KZ",), stated_speaks=False)
+    assert (stated_no.required, stated_no.basis, stated_no.speaks_language) == (True, "language", False)
+    unstated = requirement(interpreter_needed=True, languages=(), citizenships=("KZ",), stated_speaks=None)
+    assert (unstated.required, unstated.basis) == (True, "languages_unknown")
+
+
+def test_a_recorded_language_list_wins_over_the_case_statement() -> None:
+    recorded = requirement(
+        interpreter_needed=True, languages=("uz",), citizenships=("KZ",), stated_speaks=True
+    )
+    assert (recorded.required, recorded.basis, recorded.speaks_language) == (True, "language", False)
+
+
+def test_a_foreign_citizen_stated_to_speak_the_language_is_still_offered_an_interpreter() -> None:
+    foreign = requirement(interpreter_needed=True, languages=(), citizenships=("UZ",), stated_speaks=True)
+    assert (foreign.required, foreign.basis) == (True, "foreign_citizen")

@@ -8,7 +8,9 @@ migration records). This module only combines its answer with the rule of issue 
 
 - a participant who **does not speak the language of proceedings** gets an interpreter
   (``basis = "language"``; foreigners: CPC art. 30 part 3) — also when the registry does not record
-  the person's languages (``"languages_unknown"``: an interpreter until someone asks);
+  the person's languages (``"languages_unknown"``: an interpreter until someone asks), unless the
+  case itself states that he speaks it (the investigator's statement at registration stands in for
+  the missing record; a recorded language list always wins over it);
 - a **foreign citizen** (a citizenship other than Kazakhstan's, and not also a citizen of
   Kazakhstan, whose foreign citizenship is not recognised) is offered an interpreter even when the
   registry says he speaks the language (``"foreign_citizen"``): the right to testify in one's own
@@ -116,15 +118,23 @@ def interpreter_requirement(
     consular_notification_due: bool = False,
     reasons: Sequence[Reason] = (),
     procedural_rights: Sequence[str] = (),
+    stated_speaks: bool | None = None,
 ) -> InterpreterRequirement:
     """Combine the ``foreigners`` answer (``interpreter_needed``, its reasons) with the person's
-    recorded ``languages`` and ``citizenships`` into the requirement the case shows."""
+    recorded ``languages`` and ``citizenships`` into the requirement the case shows.
+
+    ``stated_speaks`` is what the case says (``speaks_language_of_proceedings`` of the participant):
+    it decides only when the registry records no languages."""
     recorded = tuple(code.strip().lower() for code in languages if code and code.strip())
     speaks: bool | None = None if not recorded else not interpreter_needed
     foreign = is_foreign_citizen(citizenships)
     basis: Basis | None
-    if interpreter_needed:
-        basis = "language" if recorded else "languages_unknown"
+    if not recorded and stated_speaks is not None:
+        speaks = stated_speaks
+    if interpreter_needed and not recorded and stated_speaks is True:
+        basis = "foreign_citizen" if foreign else None
+    elif interpreter_needed or (not recorded and stated_speaks is False):
+        basis = "language" if recorded or stated_speaks is False else "languages_unknown"
     elif foreign:
         basis = "foreign_citizen"
     else:

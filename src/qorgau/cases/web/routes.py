@@ -51,6 +51,7 @@ from qorgau.cases.service import (
     deadlines,
     do_add_act,
     do_add_material,
+    do_add_participant,
     do_advance_agreement,
     do_assign_defender,
     do_choose_form,
@@ -227,6 +228,27 @@ def registration_document(fields: dict[str, str]) -> dict[str, Any]:
     return document
 
 
+def participant_document(fields: dict[str, str]) -> dict[str, Any]:
+    """One ``persons`` entry (as ``POST /api/v1/cases/{case}/participants`` takes it) from the case
+    page's "add a participant" form: a person of the registry (``person_id``) or a new one by name."""
+    person: dict[str, Any] = {"role": fields.get("role", "")}
+    for key in ("person_id", "name", "birth_date"):
+        if fields.get(key):
+            person[key] = fields[key]
+    for key in ("citizenships", "languages"):
+        codes = [code.strip() for code in fields.get(key, "").replace(";", ",").split(",") if code.strip()]
+        if codes:
+            person[key] = [code.upper() if key == "citizenships" else code.lower() for code in codes]
+    age = fields.get("age", "")
+    if age:
+        person["age"] = int(age) if age.isdigit() else age
+    if person["role"] in ("suspect", "accused"):
+        person["speaks_language_of_proceedings"] = fields.get("speaks_language") == "on"
+        person["admits_guilt"] = fields.get("admits_guilt") == "on"
+        person["has_defender"] = fields.get("has_defender") == "on"
+    return person
+
+
 def _new_page(request: Request, principal: Principal, **context: Any) -> Response:
     return render(
         request,
@@ -361,6 +383,7 @@ DONE_MESSAGES = {
     "act": N_("The act is in the case file."),
     "agreement": N_("The agreement is updated."),
     "defender": N_("The defender is admitted."),
+    "participant": N_("The participant is added to the case."),
     "court": N_("The case is sent to court."),
 }
 
@@ -622,6 +645,21 @@ async def admit_defender(
         )
 
     return await _act_on(request, session, principal, case, "defender", action)
+
+
+@router.post("/{case}/participants")
+async def add_participant(
+    request: Request,
+    case: str,
+    session: DbSession,
+    principal: Annotated[Principal, Depends(require(CASES_EDIT))],
+) -> Response:
+    async def action(fields: dict[str, str]) -> None:
+        do_add_participant(
+            session, principal, case, _archive(request), participant=participant_document(fields)
+        )
+
+    return await _act_on(request, session, principal, case, "participant", action)
 
 
 @router.post("/{case}/court")
