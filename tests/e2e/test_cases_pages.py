@@ -5,7 +5,10 @@ finds it by full-text search, and reads the statistics with their chart in Kazak
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,24 @@ MATERIAL_TEXT = (
 )
 
 
+@pytest.fixture(scope="module")
+def investigator(server: Any) -> str:
+    """An investigator of this test's own (the shared one's saved language must not leak into
+    other tests)."""
+    environment = {
+        **os.environ,
+        "QORGAU_DATA_DIR": str(server.data_dir),
+        "QORGAU_ENVIRONMENT": "test",
+        "QORGAU_USER_PASSWORD": ADMIN_PASSWORD,
+    }
+    command = [sys.executable, "-m", "qorgau.cli", "users", "add", "--username", "case_investigator"]
+    result = subprocess.run(
+        [*command, "--role", "investigator"], env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return "case_investigator"
+
+
 def _sign_in(page: Any, server: Any, username: str) -> None:
     page.goto(f"{server.url}/login")
     page.fill("#username", username)
@@ -30,10 +51,10 @@ def _sign_in(page: Any, server: Any, username: str) -> None:
 
 
 def test_the_investigator_registers_a_case_chooses_the_accelerated_form_and_finds_the_material(
-    server: Any, browser: Any, tmp_path: Path
+    server: Any, browser: Any, tmp_path: Path, investigator: str
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="ru-RU")
-    _sign_in(page, server, "investigator")
+    _sign_in(page, server, investigator)
 
     # Registration: a minor theft, one suspect who admits guilt and has a defender.
     page.goto(f"{server.url}/cases/new?lang=ru")

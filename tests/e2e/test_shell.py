@@ -34,7 +34,7 @@ def test_investigator_adds_a_person_in_kazakh_and_finds_them_in_latin(server: An
 
     page.fill("#q", "Aleksandr Shevchenko")
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    page.wait_for_url("**/people?q=Aleksandr*")
     row = page.get_by_role("row").filter(has_text="Олександр Шевченко")
     assert row.count() == 1
     page.screenshot(path=str(ARTIFACTS / "people-search-kk.png"), full_page=True)
