@@ -32,14 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from qorgau.jobs.history import HistoryLayout, days_between
-from qorgau.kernel.audit.service import check_purpose, do_record
+from qorgau.kernel.audit.service import check_purpose
 from qorgau.kernel.auth.domain import Principal
 from qorgau.kernel.auth.scopes import check_permission
 from qorgau.kernel.db import Database
 from qorgau.monitoring.center import from_posix, posix
 from qorgau.monitoring.domain.correlation import Track, TrackPoint, disc_cells, near
 from qorgau.monitoring.permissions import CORRELATION_QUERY
-from qorgau.monitoring.service import NearRow, check_near_request
+from qorgau.monitoring.service import NearRow, check_near_request, record_near_query
 
 _COLUMNS = (
     "person_id",
@@ -262,23 +262,14 @@ def find_near_in_history(
     start, end = check_near_request(lat, lon, radius_m, t1, t2)
     rows = spark_near(spark, history, lat, lon, radius_m, start, end, distribute=distribute)
     with database.session() as session:
-        do_record(
+        record_near_query(
             session,
             actor,
-            "monitoring.correlation.near",
-            "place",
-            f"{lat:.6f},{lon:.6f}",
-            purpose=purpose,
-            legal_basis=legal_basis,
-            details={
-                "lat": lat,
-                "lon": lon,
-                "radius_m": radius_m,
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "persons": [row.person_id for row in rows],
-                "engine": "spark",
-                "history": str(Path(history).resolve()),
-            },
+            (lat, lon, radius_m, start, end),
+            rows,
+            purpose,
+            legal_basis,
+            engine="spark",
+            history=str(Path(history).resolve()),
         )
     return rows

@@ -24,7 +24,7 @@ from qorgau.protection.domain.observations import (
     Number,
     Observation,
 )
-from qorgau.protection.domain.statistics import APPLICANT_TYPES, growth_percent, per_million
+from qorgau.protection.domain.statistics import chosen_codes, growth_percent, per_million
 
 _GEO_AGGREGATES = AGGREGATES["geo"]
 
@@ -56,28 +56,6 @@ def observations_frame(spark: Any, observations: Iterable[Observation], dimensio
         for number, o in enumerate(observations)
     ]
     return spark.createDataFrame(rows, schema)
-
-
-def _chosen(dataset: str, applicant: str | None, decision: str | None) -> dict[str, str]:
-    """The fixed code of every dimension but geo (as ``stats`` chooses them)."""
-    dimensions = DATASETS[dataset].dimensions
-    for name, asked in (("applicant", applicant), ("decision", decision)):
-        if asked is not None and name not in dimensions:
-            raise StatisticsError(f"{dataset} has no {name} dimension (dimensions: {', '.join(dimensions)})")
-    if applicant is not None and applicant not in APPLICANT_TYPES:
-        raise StatisticsError(f"applicant must be one of {', '.join(APPLICANT_TYPES)}, not {applicant!r}")
-    chosen = {"unit": "PER", "freq": DATASETS[dataset].frequency}
-    for name in dimensions:
-        if name in ("geo", "unit", "freq"):
-            continue
-        chosen[name] = (
-            applicant or "TOTAL"
-            if name == "applicant"
-            else decision or "TOTAL"
-            if name == "decision"
-            else TOTAL_CODES[name]
-        )
-    return chosen
 
 
 def _select(frame: Any, chosen: Mapping[str, str]) -> tuple[Any | None, list[str]]:
@@ -150,7 +128,7 @@ def eurostat_stats_on_spark(
     spec = DATASETS.get(dataset)
     if spec is None:
         raise StatisticsError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
-    chosen = _chosen(dataset, applicant, decision)
+    chosen = chosen_codes(DATASETS[dataset].dimensions, dataset, applicant, decision)
     listed = list(observations)
     foreign = next((o for o in listed if o.dataset != dataset), None)
     if foreign is not None:

@@ -1162,6 +1162,23 @@ def find_near(
         max_gap_s=INTERPOLATION_MAX_GAP_S,
     )
     rows = _near_rows(session, matches)
+    record_near_query(session, actor, (lat, lon, radius_m, start, end), rows, purpose, legal_basis)
+    return rows
+
+
+def record_near_query(
+    session: Session,
+    actor: Principal,
+    request: tuple[float, float, float, dt.datetime, dt.datetime],
+    rows: Sequence[NearRow],
+    purpose: str,
+    legal_basis: str,
+    **details: Any,
+) -> None:
+    """The audit entry of a correlation query — ``request`` is (lat, lon, radius_m, from, to) — with
+    the persons it found; every engine that answers one (SQL here, Spark in ``qorgau.jobs``) writes
+    this same entry, ``details`` adding what is particular to it."""
+    lat, lon, radius_m, start, end = request
     do_record(
         session,
         actor,
@@ -1177,9 +1194,9 @@ def find_near(
             "from": start.isoformat(),
             "to": end.isoformat(),
             "persons": [row.person_id for row in rows],
+            **details,
         },
     )
-    return rows
 
 
 def _near_rows(session: Session, matches: Sequence[NearMatch]) -> list[NearRow]:

@@ -35,7 +35,7 @@ from qorgau.protection.domain.observations import (
 
 # The selection of stats() (every dimension but geo, and here citizen, fixed at its TOTAL or asked
 # code): reused so that a dashboard figure and the ``stats`` command always agree.
-from qorgau.protection.domain.statistics import _chosen_codes, _select
+from qorgau.protection.domain.statistics import _select, chosen_codes
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def by_citizenship(
         raise StatisticsError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
     if "citizen" not in spec.dimensions:
         raise StatisticsError(f"{dataset} has no citizen dimension")
-    chosen = _chosen_codes(spec.dimensions, dataset, applicant, decision)
+    chosen = chosen_codes(spec.dimensions, dataset, applicant, decision)
     chosen.pop("citizen", None)
     listed = [o for o in observations if o.dataset == dataset]
     selected, _ = _select(listed, chosen)
@@ -168,7 +168,7 @@ def _selection(
     spec = DATASETS.get(dataset)
     if spec is None:
         raise StatisticsError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
-    chosen = _chosen_codes(spec.dimensions, dataset, applicant, decision)
+    chosen = chosen_codes(spec.dimensions, dataset, applicant, decision)
     listed = [o for o in observations if o.dataset == dataset]
     selected, _ = _select(listed, chosen)
     return selected

@@ -101,7 +101,7 @@ def stats(
     spec = DATASETS.get(dataset)
     if spec is None:
         raise StatisticsError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
-    chosen = _chosen_codes(spec.dimensions, dataset, applicant, decision)
+    chosen = chosen_codes(spec.dimensions, dataset, applicant, decision)
     listed = list(observations)
     foreign = next((o for o in listed if o.dataset != dataset), None)
     if foreign is not None:
@@ -199,9 +199,13 @@ class _GeoValue:
                 self.flags += flag
 
 
-def _chosen_codes(
+def chosen_codes(
     dimensions: tuple[str, ...], dataset: str, applicant: str | None, decision: str | None
 ) -> dict[str, str]:
+    """The code every dimension but ``geo`` is fixed to for a figure (the unit, the frequency, the
+    applicant type and decision asked or their totals); :class:`StatisticsError` for a dimension the
+    dataset does not have or an unknown applicant type. Shared by every engine that computes
+    ``stats`` (the Spark job too)."""
     for name, asked in (("applicant", applicant), ("decision", decision)):
         if asked is not None and name not in dimensions:
             raise StatisticsError(f"{dataset} has no {name} dimension (dimensions: {', '.join(dimensions)})")
