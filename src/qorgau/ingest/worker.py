@@ -79,7 +79,18 @@ TIMER_MARGIN_S = 15.0
 """As in ``qorgau serve`` (``listeners.sweep_timers``): a sweep acts on deadlines this long past, so
 fixes stamped before a deadline and still in flight land first."""
 RETRY_FIRST_S = 0.25
+
+
+class DeafConsumer(Exception):
+    """A partition's pulls bring nothing while its consumer holds messages."""
+
+
 GATHER_S = 0.02
+IDLE_CHECKS = 10
+"""After this many empty one-second pulls in a row a partition asks the server whether its consumer
+holds undelivered or unacknowledged messages; if so the pull has gone deaf (seen after NATS restarts
+in the 100,000-fix soak: the consumer had 6,399 pending and the worker heard nothing for minutes) and
+the partition starts over from its last commit."""
 """After the first message of a batch, how long a worker waits for more to fill the batch."""
 
 
@@ -334,6 +345,7 @@ class Worker:
             try:
                 subscription = await self._subscribe(part.number)
                 delay = RETRY_FIRST_S
+                idle = 0
                 while not part.stop.is_set():
                     # Wait for one message, then take what else is there at once: a lingering pull
                     # for a whole batch would return only when the batch is full or the wait is up,
@@ -342,7 +354,12 @@ class Worker:
                         messages = await subscription.fetch(1, timeout=1.0)
                     except TimeoutError:
                         part.behind = False
+                        idle += 1
+                        if idle >= IDLE_CHECKS:
+                            idle = 0
+                            await self._check_deaf(part.number)
                         continue
+                    idle = 0
                     if self.settings.batch > 1:
                         with contextlib.suppress(TimeoutError):
                             messages += await subscription.fetch(self.settings.batch - 1, timeout=GATHER_S)
@@ -360,6 +377,15 @@ class Worker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(part.stop.wait(), delay)
                 delay = min(self.settings.retry_max_s, delay * 2)
+
+    async def _check_deaf(self, number: int) -> None:
+        """Raise :class:`DeafConsumer` when the partition's consumer has messages for us that no
+        pull has brought (see :data:`IDLE_CHECKS`); ``_consume`` then starts over."""
+        info = await self._jetstream.consumer_info(self.settings.stream, self.settings.consumer(number))
+        if info.num_pending or info.num_ack_pending:
+            raise DeafConsumer(
+                f"{info.num_pending} pending, {info.num_ack_pending} unacknowledged, none delivered"
+            )
 
     async def _handle(self, part: _Partition, messages: Sequence[Msg]) -> None:
         """Store ``messages`` (in order, one transaction per source run), then acknowledge them."""
